@@ -1,0 +1,657 @@
+//! CSV files: grid-operator quarter-hour exports, quarter-hour series (cabin measurements) and
+//! generic `timestamp,value` readings.
+//!
+//! Grid-operator exports (Sibelga, Fluvius, ORES style) have one row per quarter-hour and
+//! register: a start date and time in local time, a register or direction (offtake/injection,
+//! day/night), a volume in kWh and a validation flag (real/estimated). Column names are
+//! recognised in French, Dutch and English; a mapping overrides them. Delimiters `;` `,` or tab
+//! and decimal commas are detected. On the day clocks go back, the repeated local hour is
+//! resolved by order: the first occurrence is summer time.
+
+use std::collections::HashMap;
+
+use domain::{Interval, Point, Provenance, Slot, SLOT_MS};
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+
+use crate::LineError;
+
+/// Which column holds what; `None` = recognise from the header.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnMapping {
+    pub timestamp: Option<String>,
+    pub date: Option<String>,
+    pub time: Option<String>,
+    pub register: Option<String>,
+    pub value: Option<String>,
+    pub status: Option<String>,
+    pub meter: Option<String>,
+}
+
+impl ColumnMapping {
+    /// Parses `date=Van Datum,time=Van Tijdstip,value=Volume`.
+    pub fn parse(text: &str) -> Result<ColumnMapping, String> {
+        let mut m = ColumnMapping::default();
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("column mapping '{part}': expected name=Header"))?;
+            let v = Some(v.trim().to_string());
+            match k.trim() {
+                "timestamp" => m.timestamp = v,
+                "date" => m.date = v,
+                "time" => m.time = v,
+                "register" => m.register = v,
+                "value" => m.value = v,
+                "status" => m.status = v,
+                "meter" => m.meter = v,
+                other => return Err(format!("column mapping: unknown field '{other}' (timestamp, date, time, register, value, status, meter)")),
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// Direction of a grid-operator register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    Import,
+    Export,
+}
+
+/// Quarter-hours decoded from a grid-operator file, summed over day/night registers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridSeries {
+    /// Meter (EAN) as written in the file, or empty.
+    pub meter: String,
+    pub direction: Direction,
+    pub intervals: Vec<Interval>,
+}
+
+/// What a CSV decoder produced.
+#[derive(Debug, Clone, Default)]
+pub struct CsvOutcome<T> {
+    pub items: T,
+    pub rows: usize,
+    pub errors: Vec<LineError>,
+}
+
+const DATE_NAMES: &[&str] = &[
+    "date",
+    "van datum",
+    "date de début",
+    "date de debut",
+    "datum",
+    "start date",
+    "from date",
+    "day",
+];
+const TIME_NAMES: &[&str] = &[
+    "time",
+    "van tijdstip",
+    "heure de début",
+    "heure de debut",
+    "tijdstip",
+    "start time",
+    "from time",
+    "heure",
+];
+const TS_NAMES: &[&str] = &[
+    "timestamp",
+    "ts",
+    "datetime",
+    "time_utc",
+    "horodatage",
+    "tijdstempel",
+];
+const REGISTER_NAMES: &[&str] = &[
+    "register",
+    "registre",
+    "direction",
+    "type",
+    "energy flow",
+    "flux",
+];
+const VALUE_NAMES: &[&str] = &[
+    "volume",
+    "value",
+    "valeur",
+    "waarde",
+    "kwh",
+    "consumption",
+    "energy",
+    "energie",
+    "énergie",
+];
+const STATUS_NAMES: &[&str] = &[
+    "validatiestatus",
+    "status",
+    "statut",
+    "état",
+    "etat",
+    "validation",
+    "flag",
+    "type de relevé",
+];
+const METER_NAMES: &[&str] = &[
+    "ean", "ean id", "ean code", "code ean", "meter", "compteur", "meter id",
+];
+
+struct Table {
+    delimiter: u8,
+    decimal_comma: bool,
+}
+
+fn sniff(text: &str) -> Table {
+    let header = text.lines().next().unwrap_or("");
+    let delimiter = [b';', b'\t', b',']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    Table {
+        delimiter,
+        decimal_comma: delimiter != b',',
+    }
+}
+
+fn find(
+    headers: &[String],
+    wanted: &Option<String>,
+    names: &[&str],
+) -> Result<Option<usize>, String> {
+    if let Some(w) = wanted {
+        return headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(w))
+            .map(Some)
+            .ok_or_else(|| format!("column '{w}' not found in header ({})", headers.join(", ")));
+    }
+    Ok(headers
+        .iter()
+        .position(|h| names.contains(&h.to_lowercase().trim())))
+}
+
+fn number(text: &str, table: &Table) -> Result<f64, String> {
+    let t = text.trim();
+    let normalized = if table.decimal_comma {
+        t.replace('.', "").replace(',', ".")
+    } else {
+        t.to_string()
+    };
+    let normalized = if table.decimal_comma && !t.contains(',') {
+        t.to_string()
+    } else {
+        normalized
+    };
+    normalized
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("invalid number '{t}'"))
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    let t = text.trim();
+    let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
+    let bad = || format!("invalid date '{t}' (expected YYYY-MM-DD or DD-MM-YYYY)");
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let nums: Vec<i16> = parts
+        .iter()
+        .map(|p| p.parse::<i16>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let (y, m, d) = if parts[0].len() == 4 {
+        (nums[0], nums[1], nums[2])
+    } else {
+        (nums[2], nums[1], nums[0])
+    };
+    Date::new(y, m as i8, d as i8).map_err(|_| bad())
+}
+
+fn parse_time(text: &str) -> Result<Time, String> {
+    let t = text.trim();
+    let bad = || format!("invalid time '{t}' (expected HH:MM or HH:MM:SS)");
+    let parts: Vec<&str> = t.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return Err(bad());
+    }
+    let h: i8 = parts[0].parse().map_err(|_| bad())?;
+    let m: i8 = parts[1].parse().map_err(|_| bad())?;
+    let s: i8 = parts
+        .get(2)
+        .map_or(Ok(0), |s| s.parse())
+        .map_err(|_| bad())?;
+    Time::new(h, m, s, 0).map_err(|_| bad())
+}
+
+/// Local date-time to an instant; in the repeated autumn hour the first occurrence is summer
+/// time unless it would not come after `previous_ms` (the row before in the same series).
+fn local_to_ms(dt: DateTime, tz: &TimeZone, previous_ms: Option<i64>) -> Result<i64, String> {
+    let ambiguous = tz.to_ambiguous_zoned(dt);
+    let earlier = ambiguous
+        .clone()
+        .earlier()
+        .map_err(|e| format!("{dt}: {e}"))?
+        .timestamp()
+        .as_millisecond();
+    let later = ambiguous
+        .later()
+        .map_err(|e| format!("{dt}: {e}"))?
+        .timestamp()
+        .as_millisecond();
+    Ok(match previous_ms {
+        Some(prev) if earlier != later && earlier <= prev => later,
+        _ => earlier,
+    })
+}
+
+/// Instant from a timestamp cell: RFC 3339, Unix seconds, or local `YYYY-MM-DD HH:MM[:SS]`.
+fn parse_timestamp(text: &str, tz: &TimeZone, previous_ms: Option<i64>) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(ts) = t.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_millisecond());
+    }
+    if let Ok(secs) = t.parse::<f64>() {
+        return Ok((secs * 1000.0).round() as i64);
+    }
+    let (d, time) = t
+        .split_once([' ', 'T'])
+        .ok_or_else(|| format!("invalid timestamp '{t}'"))?;
+    local_to_ms(
+        parse_date(d)?.to_datetime(parse_time(time)?),
+        tz,
+        previous_ms,
+    )
+}
+
+fn direction(text: &str) -> Result<Direction, String> {
+    let t = text.trim().to_lowercase();
+    const IMPORT: &[&str] = &[
+        "afname",
+        "prélèvement",
+        "prelevement",
+        "import",
+        "offtake",
+        "consumption",
+        "consommation",
+        "verbruik",
+    ];
+    const EXPORT: &[&str] = &[
+        "injectie",
+        "injection",
+        "export",
+        "production",
+        "productie",
+        "teruglevering",
+    ];
+    if IMPORT.iter().any(|w| t.contains(w)) {
+        Ok(Direction::Import)
+    } else if EXPORT.iter().any(|w| t.contains(w)) {
+        Ok(Direction::Export)
+    } else {
+        Err(format!(
+            "unknown register '{}' (expected offtake/afname/prélèvement or injection/injectie)",
+            text.trim()
+        ))
+    }
+}
+
+fn provenance(text: &str) -> Result<Provenance, String> {
+    let t = text.trim().to_lowercase();
+    if t.is_empty()
+        || [
+            "gemeten",
+            "réel",
+            "reel",
+            "real",
+            "measured",
+            "valid",
+            "gevalideerd",
+            "validé",
+            "valide",
+            "definitive",
+            "définitif",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+    {
+        Ok(Provenance::Settled)
+    } else if [
+        "geschat",
+        "estimé",
+        "estime",
+        "estimated",
+        "estimation",
+        "schatting",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+    {
+        Ok(Provenance::Estimated)
+    } else {
+        Err(format!("unknown validation status '{}' (expected real/gemeten/réel or estimated/geschat/estimé)", text.trim()))
+    }
+}
+
+fn read_records(
+    text: &str,
+    table: &Table,
+) -> Result<(Vec<String>, Vec<(usize, Result<Vec<String>, String>)>), String> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(table.delimiter)
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("header: {e}"))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let mut records = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line() as usize);
+                if r.iter().all(|c| c.is_empty()) {
+                    continue;
+                }
+                records.push((line, Ok(r.iter().map(str::to_string).collect())));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                records.push((line, Err(e.to_string())));
+            }
+        }
+    }
+    Ok((headers, records))
+}
+
+fn cell<'a>(row: &'a [String], idx: usize, name: &str) -> Result<&'a str, String> {
+    row.get(idx)
+        .map(String::as_str)
+        .ok_or_else(|| format!("missing column '{name}'"))
+}
+
+/// Decodes a grid-operator quarter-hour export. Whole-file problems (no usable header) are an
+/// `Err`; bad rows are reported and skipped.
+pub fn decode_grid(
+    text: &str,
+    mapping: &ColumnMapping,
+    tz: &TimeZone,
+) -> Result<CsvOutcome<Vec<GridSeries>>, String> {
+    let table = sniff(text);
+    let (headers, records) = read_records(text, &table)?;
+    let ts_col = find(&headers, &mapping.timestamp, TS_NAMES)?;
+    let date_col = find(&headers, &mapping.date, DATE_NAMES)?;
+    let time_col = find(&headers, &mapping.time, TIME_NAMES)?;
+    let value_col = find(&headers, &mapping.value, VALUE_NAMES)?
+        .ok_or_else(|| format!("no value column (kWh) in header ({})", headers.join(", ")))?;
+    let register_col = find(&headers, &mapping.register, REGISTER_NAMES)?;
+    let status_col = find(&headers, &mapping.status, STATUS_NAMES)?;
+    let meter_col = find(&headers, &mapping.meter, METER_NAMES)?;
+    if ts_col.is_none() && (date_col.is_none() || time_col.is_none()) {
+        return Err(format!(
+            "no timestamp column nor date and time columns in header ({})",
+            headers.join(", ")
+        ));
+    }
+    let mut out = CsvOutcome {
+        items: Vec::new(),
+        rows: 0,
+        errors: Vec::new(),
+    };
+    let mut series: HashMap<(String, Direction), HashMap<i64, Interval>> = HashMap::new();
+    let mut previous: HashMap<(String, String), i64> = HashMap::new();
+    for (line, record) in records {
+        out.rows += 1;
+        let result = record.and_then(|row| {
+            let meter = meter_col
+                .map(|c| cell(&row, c, "meter"))
+                .transpose()?
+                .unwrap_or("")
+                .to_string();
+            let register = register_col
+                .map(|c| cell(&row, c, "register"))
+                .transpose()?
+                .unwrap_or("offtake")
+                .to_string();
+            let dir = direction(&register)?;
+            let prev = previous.get(&(meter.clone(), register.clone())).copied();
+            let ts_ms = match ts_col {
+                Some(c) => parse_timestamp(cell(&row, c, "timestamp")?, tz, prev)?,
+                None => {
+                    let date = parse_date(cell(&row, date_col.expect("checked"), "date")?)?;
+                    let time = parse_time(cell(&row, time_col.expect("checked"), "time")?)?;
+                    local_to_ms(date.to_datetime(time), tz, prev)?
+                }
+            };
+            let slot = Slot::starting_at_ms(ts_ms).map_err(|_| {
+                format!(
+                    "{} is not the start of a quarter-hour",
+                    jiff::Timestamp::from_millisecond(ts_ms)
+                        .map(|t| t.to_string())
+                        .unwrap_or_default()
+                )
+            })?;
+            let kwh = number(cell(&row, value_col, "value")?, &table)?;
+            if kwh < 0.0 {
+                return Err(format!("negative volume {kwh} kWh"));
+            }
+            let prov = match status_col {
+                Some(c) => provenance(cell(&row, c, "status")?)?,
+                None => Provenance::Settled,
+            };
+            previous.insert((meter.clone(), register), ts_ms);
+            let slots = series.entry((meter, dir)).or_default();
+            let entry = slots.entry(slot.index()).or_insert(Interval {
+                slot,
+                energy_wh: 0.0,
+                mean_w: 0.0,
+                min_w: 0.0,
+                max_w: 0.0,
+                coverage: 1.0,
+                provenance: prov,
+            });
+            entry.energy_wh += kwh * 1000.0;
+            entry.mean_w = entry.energy_wh * 4.0;
+            entry.min_w = entry.mean_w;
+            entry.max_w = entry.mean_w;
+            entry.provenance = entry.provenance.min(prov);
+            Ok(())
+        });
+        if let Err(reason) = result {
+            out.errors.push(LineError { line, reason });
+        }
+    }
+    let mut items: Vec<GridSeries> = series
+        .into_iter()
+        .map(|((meter, direction), slots)| {
+            let mut intervals: Vec<Interval> = slots.into_values().collect();
+            intervals.sort_by_key(|i| i.slot);
+            GridSeries {
+                meter,
+                direction,
+                intervals,
+            }
+        })
+        .collect();
+    items.sort_by(|a, b| (&a.meter, a.direction).cmp(&(&b.meter, b.direction)));
+    out.items = items;
+    Ok(out)
+}
+
+/// Decodes generic `timestamp,value` readings (or `date,time,value`) for one channel.
+pub fn decode_points(
+    text: &str,
+    mapping: &ColumnMapping,
+    tz: &TimeZone,
+) -> Result<CsvOutcome<Vec<Point>>, String> {
+    let table = sniff(text);
+    let (headers, records) = read_records(text, &table)?;
+    let ts_col = find(&headers, &mapping.timestamp, TS_NAMES)?;
+    let date_col = find(&headers, &mapping.date, DATE_NAMES)?;
+    let time_col = find(&headers, &mapping.time, TIME_NAMES)?;
+    let value_col = find(&headers, &mapping.value, VALUE_NAMES)?
+        .or_else(|| (headers.len() == 2).then_some(1))
+        .ok_or_else(|| format!("no value column in header ({})", headers.join(", ")))?;
+    let ts_col = ts_col.or_else(|| (headers.len() == 2 && date_col.is_none()).then_some(0));
+    if ts_col.is_none() && (date_col.is_none() || time_col.is_none()) {
+        return Err(format!(
+            "no timestamp column nor date and time columns in header ({})",
+            headers.join(", ")
+        ));
+    }
+    let mut out = CsvOutcome {
+        items: Vec::new(),
+        rows: 0,
+        errors: Vec::new(),
+    };
+    let mut previous = None;
+    for (line, record) in records {
+        out.rows += 1;
+        let result = record.and_then(|row| {
+            let ts_ms = match ts_col {
+                Some(c) => parse_timestamp(cell(&row, c, "timestamp")?, tz, previous)?,
+                None => {
+                    let date = parse_date(cell(&row, date_col.expect("checked"), "date")?)?;
+                    let time = parse_time(cell(&row, time_col.expect("checked"), "time")?)?;
+                    local_to_ms(date.to_datetime(time), tz, previous)?
+                }
+            };
+            let value = number(cell(&row, value_col, "value")?, &table)?;
+            previous = Some(ts_ms);
+            Ok(Point { ts_ms, value })
+        });
+        match result {
+            Ok(p) => out.items.push(p),
+            Err(reason) => out.errors.push(LineError { line, reason }),
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes a quarter-hour series (e.g. a low-voltage cabin's measurements): each row is the
+/// start of a quarter-hour and its energy in kWh.
+pub fn decode_slots(
+    text: &str,
+    mapping: &ColumnMapping,
+    tz: &TimeZone,
+    provenance: Provenance,
+) -> Result<CsvOutcome<Vec<Interval>>, String> {
+    let points = decode_points(text, mapping, tz)?;
+    let mut out = CsvOutcome {
+        items: Vec::new(),
+        rows: points.rows,
+        errors: points.errors,
+    };
+    for (i, p) in points.items.into_iter().enumerate() {
+        match Slot::starting_at_ms(p.ts_ms) {
+            Ok(slot) => {
+                let mean_w = p.value * 1000.0 * 3_600_000.0 / SLOT_MS as f64;
+                out.items.push(Interval {
+                    slot,
+                    energy_wh: p.value * 1000.0,
+                    mean_w,
+                    min_w: mean_w,
+                    max_w: mean_w,
+                    coverage: 1.0,
+                    provenance,
+                });
+            }
+            Err(_) => out.errors.push(LineError {
+                line: i + 2,
+                reason: "timestamp is not the start of a quarter-hour".into(),
+            }),
+        }
+    }
+    out.errors.sort_by_key(|e| e.line);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brussels() -> TimeZone {
+        TimeZone::get("Europe/Brussels").unwrap()
+    }
+
+    #[test]
+    fn fluvius_style_export_with_bad_rows() {
+        let text = "Van Datum;Van Tijdstip;Tot Datum;Tot Tijdstip;EAN ID;Meter;Metertype;Register;Volume;Eenheid;Validatiestatus\n\
+                    01-05-2024;00:00:00;01-05-2024;00:15:00;541449000000000001;1SAG;Digitale meter;Afname Nacht;0,125;kWh;Gemeten\n\
+                    01-05-2024;00:00:00;01-05-2024;00:15:00;541449000000000001;1SAG;Digitale meter;Injectie Nacht;0,000;kWh;Gemeten\n\
+                    01-05-2024;00:15:00;01-05-2024;00:30:00;541449000000000001;1SAG;Digitale meter;Afname Nacht;abc;kWh;Gemeten\n\
+                    01-05-2024;00:30:00;01-05-2024;00:45:00;541449000000000001;1SAG;Digitale meter;Afname Nacht;0,250;kWh;Geschat\n\
+                    01-05-2024;00:37:00;01-05-2024;00:45:00;541449000000000001;1SAG;Digitale meter;Afname Nacht;0,250;kWh;Gemeten\n\
+                    31-02-2024;00:30:00;01-05-2024;00:45:00;541449000000000001;1SAG;Digitale meter;Afname Nacht;0,250;kWh;Gemeten\n";
+        let out = decode_grid(text, &ColumnMapping::default(), &brussels()).unwrap();
+        assert_eq!(out.rows, 6);
+        let lines: Vec<usize> = out.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![4, 6, 7], "{:?}", out.errors);
+        assert!(out.errors[0].reason.contains("invalid number 'abc'"));
+        assert!(out.errors[1]
+            .reason
+            .contains("not the start of a quarter-hour"));
+        assert!(out.errors[2].reason.contains("invalid date '31-02-2024'"));
+        let import = &out.items[0];
+        assert_eq!(import.direction, Direction::Import);
+        assert_eq!(import.meter, "541449000000000001");
+        assert_eq!(import.intervals.len(), 2);
+        assert_eq!(import.intervals[0].energy_wh, 125.0);
+        assert_eq!(
+            import.intervals[0].slot.start().to_string(),
+            "2024-04-30T22:00:00Z"
+        );
+        assert_eq!(import.intervals[1].provenance, Provenance::Estimated);
+    }
+
+    #[test]
+    fn autumn_repeated_hour_is_resolved_by_order() {
+        let mut text = String::from("date,time,register,value\n");
+        for t in [
+            "01:45", "02:00", "02:15", "02:30", "02:45", "02:00", "02:15", "02:30", "02:45",
+            "03:00",
+        ] {
+            text.push_str(&format!("2024-10-27,{t},import,1\n"));
+        }
+        let out = decode_grid(&text, &ColumnMapping::default(), &brussels()).unwrap();
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let slots: Vec<i64> = out.items[0]
+            .intervals
+            .iter()
+            .map(|i| i.slot.index())
+            .collect();
+        assert_eq!(slots.len(), 10, "every quarter-hour distinct");
+        assert!(slots.windows(2).all(|w| w[1] == w[0] + 1), "{slots:?}");
+    }
+
+    #[test]
+    fn generic_timestamp_value_and_mapping() {
+        let text = "when,watts\n2024-05-01T00:00:00Z,100\n1714521608,101.5\n2024-05-01 02:00:16,7\nbad,1\n";
+        let mapping = ColumnMapping::parse("timestamp=when,value=watts").unwrap();
+        let out = decode_points(text, &mapping, &brussels()).unwrap();
+        assert_eq!(out.items.len(), 3);
+        assert_eq!(out.items[2].ts_ms, 1_714_521_616_000, "local Brussels time");
+        assert_eq!(out.errors[0].line, 5);
+        assert!(ColumnMapping::parse("colour=red").is_err());
+    }
+
+    #[test]
+    fn cabin_quarter_hours() {
+        let text = "timestamp;value\n2024-05-01T00:00:00Z;12,5\n2024-05-01T00:07:00Z;1\n";
+        let out = decode_slots(
+            text,
+            &ColumnMapping::default(),
+            &brussels(),
+            Provenance::Measured,
+        )
+        .unwrap();
+        assert_eq!(out.items[0].energy_wh, 12_500.0);
+        assert_eq!(out.items[0].mean_w, 50_000.0);
+        assert_eq!(out.errors.len(), 1);
+    }
+}
