@@ -501,6 +501,18 @@ impl Store {
         })
     }
 
+    /// Puts an unassigned channel on a meter (without giving it a meaning yet).
+    pub fn attach_channel_to_meter(&self, channel_id: i64, meter_id: i64) -> Result<()> {
+        self.write(|db| {
+            db.exec(
+                "UPDATE channels SET meter_id = ? WHERE id = ? AND meter_id IS NULL
+                 AND community_id = (SELECT community_id FROM meters WHERE id = ?)",
+                params![meter_id, channel_id, meter_id],
+            )
+            .map(drop)
+        })
+    }
+
     /// Gives a channel a meter and a meaning from `valid_from_ms` on. The previous meaning stays
     /// valid before that instant (configuration history); community totals are rebuilt.
     pub fn assign_channel(
