@@ -77,14 +77,6 @@ impl Row {
             _ => Some(self.i64(i)),
         }
     }
-    pub fn f64(&self, i: usize) -> f64 {
-        match &self.0[i] {
-            Value::I64(v) => *v as f64,
-            Value::F64(v) => *v,
-            Value::Null => 0.0,
-            other => panic!("column {i}: expected number, got {other:?}"),
-        }
-    }
     pub fn text(&self, i: usize) -> String {
         match &self.0[i] {
             Value::Text(s) => s.clone(),

@@ -1,0 +1,89 @@
+//! `voisins import csv`: grid-operator exports, cabin quarter-hours and generic readings, with a
+//! progress bar and a summary per file. Rejected rows are listed by line; good rows are kept.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use app::import::{ImportFormat, ImportOptions};
+use clap::{Args, ValueEnum};
+use domain::{ChannelKind, Unit};
+use ingest::csv::ColumnMapping;
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub enum CsvFormat {
+    /// Grid-operator quarter-hour export (date, time, register, kWh, real/estimated).
+    Grid,
+    /// Quarter-hour energies (kWh) of one channel, e.g. a low-voltage cabin.
+    Slots,
+    /// Raw timestamp,value readings of one channel.
+    Points,
+}
+
+#[derive(Args, Debug)]
+pub struct CsvArgs {
+    /// Files to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long)]
+    pub config: PathBuf,
+    #[arg(long, value_enum, default_value = "grid")]
+    pub format: CsvFormat,
+    /// Channel (series key) for slots and points files.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Unit of a points file: W or Wh.
+    #[arg(long, default_value = "W")]
+    pub unit: String,
+    /// Kind of a slots channel (cabin, consumption, production, grid_import, grid_export).
+    #[arg(long, default_value = "cabin")]
+    pub kind: String,
+    /// Column mapping, e.g. "date=Van Datum,time=Van Tijdstip,value=Volume".
+    #[arg(long, default_value = "")]
+    pub columns: String,
+    /// Assign new channels to this meter.
+    #[arg(long)]
+    pub meter: Option<i64>,
+}
+
+pub fn run(args: CsvArgs) -> anyhow::Result<()> {
+    let config = crate::config::Config::load(&args.config)?;
+    let (store, community_id) = config.open_store()?;
+    let mapping = ColumnMapping::parse(&args.columns).map_err(anyhow::Error::msg)?;
+    let channel = || args.channel.clone().context("--channel is required for this format");
+    let format = match args.format {
+        CsvFormat::Grid => ImportFormat::Grid,
+        CsvFormat::Slots => ImportFormat::Slots { channel: channel()?, kind: ChannelKind::parse(&args.kind)? },
+        CsvFormat::Points => ImportFormat::Points { channel: channel()?, unit: Unit::parse(&args.unit)? },
+    };
+    let options = ImportOptions { format, mapping, meter_id: args.meter };
+    let mut rejected_total = 0;
+    for file in &args.files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(indicatif::ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len}").expect("template"));
+        bar.set_prefix(file.display().to_string());
+        let summary = app::import::import_csv(&store, community_id, &text, &options, &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .with_context(|| format!("{}", file.display()))?;
+        bar.finish_and_clear();
+        println!(
+            "{}: {} rows, {} imported, {} rejected (channels: {})",
+            file.display(),
+            summary.rows,
+            summary.imported,
+            summary.rejected.len(),
+            summary.channels.join(", ")
+        );
+        for e in summary.rejected.iter().take(50) {
+            println!("  {}:{}: {}", file.display(), e.line, e.reason);
+        }
+        if summary.rejected.len() > 50 {
+            println!("  … and {} more", summary.rejected.len() - 50);
+        }
+        rejected_total += summary.rejected.len();
+    }
+    anyhow::ensure!(rejected_total == 0, "{rejected_total} row(s) rejected; the other rows were imported");
+    Ok(())
+}
