@@ -113,12 +113,14 @@ fn grid(from_ms: i64, to_ms: i64, resolution_s: i64, tz: &TimeZone) -> Vec<i64> 
     out
 }
 
-/// Community consumption, production and collectively self-consumed power over a range.
+/// Community consumption, production and collectively self-consumed power over a range. The
+/// quarter-hour in progress at `now_ms` is left out: it is not complete yet.
 pub fn community_curve(
     store: &Store,
     community_id: i64,
     from_ms: i64,
     to_ms: i64,
+    now_ms: i64,
 ) -> Result<Curve, AppError> {
     let tz = timezone(store, community_id)?;
     let resolution_s = resolution_for(to_ms - from_ms, false);
@@ -126,8 +128,11 @@ pub fn community_curve(
         Slot::containing_ms(from_ms),
         Slot::containing_ms(to_ms - 1).next(),
     );
-    let cons = store.community_series(community_id, ChannelKind::Consumption, from, to)?;
-    let prod = store.community_series(community_id, ChannelKind::Production, from, to)?;
+    let complete = |s: &store::SlotEnergy| s.slot.end_ms() <= now_ms;
+    let mut cons = store.community_series(community_id, ChannelKind::Consumption, from, to)?;
+    let mut prod = store.community_series(community_id, ChannelKind::Production, from, to)?;
+    cons.retain(complete);
+    prod.retain(complete);
     let mut b_cons = Buckets::default();
     let mut b_prod = Buckets::default();
     let mut b_self = Buckets::default();

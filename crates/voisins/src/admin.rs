@@ -139,40 +139,100 @@ fn open(config: &PathBuf) -> anyhow::Result<(store::Store, i64)> {
 
 pub fn run(cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
-        AdminCommand::Member { command: MemberCommand::Add { config, name, kind, consent } } => {
+        AdminCommand::Member {
+            command:
+                MemberCommand::Add {
+                    config,
+                    name,
+                    kind,
+                    consent,
+                },
+        } => {
             let (store, c) = open(&config)?;
             let id = store.add_member(c, &name, MemberKind::parse(&kind)?, consent)?;
             println!("member {id}");
         }
-        AdminCommand::Member { command: MemberCommand::List { config } } => {
+        AdminCommand::Member {
+            command: MemberCommand::List { config },
+        } => {
             let (store, c) = open(&config)?;
             for m in store.members(c)? {
-                println!("{}\t{}\t{}\tconsent={}", m.id, m.kind, m.name, m.consent_individual);
+                println!(
+                    "{}\t{}\t{}\tconsent={}",
+                    m.id, m.kind, m.name, m.consent_individual
+                );
             }
         }
-        AdminCommand::Meter { command: MeterCommand::Add { config, name, member } } => {
+        AdminCommand::Meter {
+            command:
+                MeterCommand::Add {
+                    config,
+                    name,
+                    member,
+                },
+        } => {
             let (store, c) = open(&config)?;
             let id = store.add_meter(c, member, &name)?;
             println!("meter {id}");
         }
-        AdminCommand::Channel { command: ChannelCommand::List { config } } => {
+        AdminCommand::Channel {
+            command: ChannelCommand::List { config },
+        } => {
             let (store, c) = open(&config)?;
             for ch in store.channels(c)? {
-                let kind = ch.kind().map_or("unassigned".to_string(), |k| k.to_string());
-                println!("{}\t{}\t{}\t{}\tmeter={:?}", ch.id, ch.series_key, ch.unit, kind, ch.meter_id);
+                let kind = ch
+                    .kind()
+                    .map_or("unassigned".to_string(), |k| k.to_string());
+                println!(
+                    "{}\t{}\t{}\t{}\tmeter={:?}",
+                    ch.id, ch.series_key, ch.unit, kind, ch.meter_id
+                );
             }
         }
-        AdminCommand::Channel { command: ChannelCommand::Assign { config, key, meter, kind, phase, from, note } } => {
+        AdminCommand::Channel {
+            command:
+                ChannelCommand::Assign {
+                    config,
+                    key,
+                    meter,
+                    kind,
+                    phase,
+                    from,
+                    note,
+                },
+        } => {
             let (store, c) = open(&config)?;
-            let channel = store.channel_by_key(c, &key)?.with_context(|| format!("no channel '{key}'"))?;
+            let channel = store
+                .channel_by_key(c, &key)?
+                .with_context(|| format!("no channel '{key}'"))?;
             let from_ms = match from {
-                Some(f) => f.parse::<jiff::Timestamp>().with_context(|| format!("--from '{f}'"))?.as_millisecond(),
+                Some(f) => f
+                    .parse::<jiff::Timestamp>()
+                    .with_context(|| format!("--from '{f}'"))?
+                    .as_millisecond(),
                 None => 0,
             };
-            store.assign_channel(channel.id, meter, ChannelKind::parse(&kind)?, phase, from_ms, &note)?;
+            store.assign_channel(
+                channel.id,
+                meter,
+                ChannelKind::parse(&kind)?,
+                phase,
+                from_ms,
+                &note,
+            )?;
             println!("channel {key} is {kind} of meter {meter}");
         }
-        AdminCommand::User { command: UserCommand::Add { config, login, name, role, member, lang } } => {
+        AdminCommand::User {
+            command:
+                UserCommand::Add {
+                    config,
+                    login,
+                    name,
+                    role,
+                    member,
+                    lang,
+                },
+        } => {
             let (store, c) = open(&config)?;
             let password = match std::env::var("VOISINS_PASSWORD") {
                 Ok(p) => p,
@@ -182,16 +242,41 @@ pub fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                     p.trim_end_matches(['\n', '\r']).to_string()
                 }
             };
-            anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
-            let id = store.create_user(&NewUser { community_id: c, login, display_name: name, password_hash: app::auth::hash_password(&password), role: Role::parse(&role)?, member_id: member, lang })?;
+            anyhow::ensure!(
+                password.chars().count() >= 10,
+                "the password must have at least 10 characters"
+            );
+            let id = store.create_user(&NewUser {
+                community_id: c,
+                login,
+                display_name: name,
+                password_hash: app::auth::hash_password(&password),
+                role: Role::parse(&role)?,
+                member_id: member,
+                lang,
+            })?;
             println!("user {id}");
         }
-        AdminCommand::Token { command: TokenCommand::Create { config, meter, community, user, label } } => {
+        AdminCommand::Token {
+            command:
+                TokenCommand::Create {
+                    config,
+                    meter,
+                    community,
+                    user,
+                    label,
+                },
+        } => {
             let (store, c) = open(&config)?;
             let scope = match (meter, community, user) {
                 (Some(meter_id), _, _) => TokenScope::MeterWrite { meter_id },
                 (_, true, _) => TokenScope::CommunityWrite,
-                (_, _, Some(login)) => TokenScope::UserRead { user_id: store.user_by_login(&login)?.with_context(|| format!("no user '{login}'"))?.id },
+                (_, _, Some(login)) => TokenScope::UserRead {
+                    user_id: store
+                        .user_by_login(&login)?
+                        .with_context(|| format!("no user '{login}'"))?
+                        .id,
+                },
                 _ => anyhow::bail!("choose --meter ID, --community or --user LOGIN"),
             };
             let token = app::auth::new_secret();

@@ -63,14 +63,25 @@ fn bench(args: &BenchArgs, work: &Path) -> anyhow::Result<()> {
     };
     let data = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
     let (batches, keys, first_ns, last_ns, points) = scan(&data, args.batch_lines)?;
-    eprintln!("{points} points, {} series, {} batches", keys.len(), batches.len());
+    eprintln!(
+        "{points} points, {} series, {} batches",
+        keys.len(),
+        batches.len()
+    );
 
     // A store with one member, meter and channel per series; consumption = sensors ending in c.
     let data_dir = work.join("data");
     let (write_token, read_token) = prepare_store(&data_dir.join("voisins.db"), &keys)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let config = work.join("bench.toml");
-    std::fs::write(&config, format!("[server]\nlisten = \"127.0.0.1:{port}\"\n[store]\nurl = \"sqlite:data/voisins.db\"\n"))?;
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[store]\nurl = \"sqlite:data/voisins.db\"\n"
+        ),
+    )?;
     let log = std::fs::File::create(work.join("server.log"))?;
     let mut server = Command::new(std::env::current_exe()?)
         .args(["serve", "--config"])
@@ -80,9 +91,21 @@ fn bench(args: &BenchArgs, work: &Path) -> anyhow::Result<()> {
         .spawn()
         .context("starting voisins serve")?;
     let base = format!("http://127.0.0.1:{port}");
-    let outcome = drive(&base, &mut server, &data, &batches, args.clients, &write_token, &read_token, first_ns, last_ns);
+    let outcome = drive(
+        &base,
+        &mut server,
+        &data,
+        &batches,
+        args.clients,
+        &write_token,
+        &read_token,
+        first_ns,
+        last_ns,
+    );
     let rss_kb = rss_kb(server.id()).unwrap_or(0);
-    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
     let _ = wait_timeout(&mut server, Duration::from_secs(60));
     let (ingest_s, query_ms) = outcome?;
     let disk = dir_size(&data_dir)?;
@@ -110,17 +133,28 @@ fn scan(data: &[u8], batch_lines: usize) -> anyhow::Result<Scan> {
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     let mut pos = 0;
     while pos < data.len() {
-        let end = data[pos..].iter().position(|&b| b == b'\n').map_or(data.len(), |i| pos + i);
+        let end = data[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |i| pos + i);
         let line = &data[pos..end];
         if !line.is_empty() {
             if let Some(i) = find(line, b"sensor=") {
                 let rest = &line[i + 7..];
-                let stop = rest.iter().position(|&b| b == b' ' || b == b',').unwrap_or(rest.len());
+                let stop = rest
+                    .iter()
+                    .position(|&b| b == b' ' || b == b',')
+                    .unwrap_or(rest.len());
                 if keys.len() < 100_000 {
                     keys.insert(String::from_utf8_lossy(&rest[..stop]).into_owned());
                 }
             }
-            if let Some(ts) = line.rsplit(|&b| b == b' ').next().and_then(|t| std::str::from_utf8(t).ok()).and_then(|t| t.parse::<i64>().ok()) {
+            if let Some(ts) = line
+                .rsplit(|&b| b == b' ')
+                .next()
+                .and_then(|t| std::str::from_utf8(t).ok())
+                .and_then(|t| t.parse::<i64>().ok())
+            {
                 first = first.min(ts);
                 last = last.max(ts);
             }
@@ -152,9 +186,25 @@ fn prepare_store(path: &Path, keys: &BTreeSet<String>) -> anyhow::Result<(String
     for key in keys {
         let member = store.add_member(community, key, MemberKind::Household, true)?;
         let meter = store.add_meter(community, Some(member), key)?;
-        let kind = if key.ends_with('p') { ChannelKind::Production } else { ChannelKind::Consumption };
-        let kind = if key.ends_with('c') || kind == ChannelKind::Production { kind } else { ChannelKind::GridImport };
-        store.add_channel(&NewChannel { community_id: community, meter_id: Some(meter), series_key: key.clone(), unit: Unit::Watt, kind: Some(kind), phase: None, valid_from_ms: 0 })?;
+        let kind = if key.ends_with('p') {
+            ChannelKind::Production
+        } else {
+            ChannelKind::Consumption
+        };
+        let kind = if key.ends_with('c') || kind == ChannelKind::Production {
+            kind
+        } else {
+            ChannelKind::GridImport
+        };
+        store.add_channel(&NewChannel {
+            community_id: community,
+            meter_id: Some(meter),
+            series_key: key.clone(),
+            unit: Unit::Watt,
+            kind: Some(kind),
+            phase: None,
+            valid_from_ms: 0,
+        })?;
     }
     let user = store.create_user(&NewUser {
         community_id: community,
@@ -167,14 +217,36 @@ fn prepare_store(path: &Path, keys: &BTreeSet<String>) -> anyhow::Result<(String
     })?;
     let write = app::auth::new_secret();
     let read = app::auth::new_secret();
-    store.create_token(&app::auth::secret_hash(&write), community, TokenScope::CommunityWrite, "bench write")?;
-    store.create_token(&app::auth::secret_hash(&read), community, TokenScope::UserRead { user_id: user }, "bench read")?;
+    store.create_token(
+        &app::auth::secret_hash(&write),
+        community,
+        TokenScope::CommunityWrite,
+        "bench write",
+    )?;
+    store.create_token(
+        &app::auth::secret_hash(&read),
+        community,
+        TokenScope::UserRead { user_id: user },
+        "bench read",
+    )?;
     Ok((write, read))
 }
 
 #[allow(clippy::too_many_arguments)]
-fn drive(base: &str, server: &mut Child, data: &[u8], batches: &[(usize, usize)], clients: usize, write_token: &str, read_token: &str, first_ns: i64, last_ns: i64) -> anyhow::Result<(f64, f64)> {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(600)).build();
+fn drive(
+    base: &str,
+    server: &mut Child,
+    data: &[u8],
+    batches: &[(usize, usize)],
+    clients: usize,
+    write_token: &str,
+    read_token: &str,
+    first_ns: i64,
+    last_ns: i64,
+) -> anyhow::Result<(f64, f64)> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(600))
+        .build();
     let ready = Instant::now();
     loop {
         if agent.get(&format!("{base}/health")).call().is_ok() {
@@ -197,12 +269,20 @@ fn drive(base: &str, server: &mut Child, data: &[u8], batches: &[(usize, usize)]
                 scope.spawn(|| -> anyhow::Result<()> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(a, b)) = batches.get(i) else { return Ok(()) };
-                        let response = agent.post(&url).set("Authorization", &format!("Token {write_token}")).send_bytes(&data[a..b]);
+                        let Some(&(a, b)) = batches.get(i) else {
+                            return Ok(());
+                        };
+                        let response = agent
+                            .post(&url)
+                            .set("Authorization", &format!("Token {write_token}"))
+                            .send_bytes(&data[a..b]);
                         match response {
                             Ok(r) if r.status() == 204 => {}
                             Ok(r) => bail!("batch {i}: HTTP {}", r.status()),
-                            Err(ureq::Error::Status(code, r)) => bail!("batch {i}: HTTP {code}: {}", r.into_string().unwrap_or_default()),
+                            Err(ureq::Error::Status(code, r)) => bail!(
+                                "batch {i}: HTTP {code}: {}",
+                                r.into_string().unwrap_or_default()
+                            ),
                             Err(e) => bail!("batch {i}: {e}"),
                         }
                     }
@@ -210,18 +290,24 @@ fn drive(base: &str, server: &mut Child, data: &[u8], batches: &[(usize, usize)]
             })
             .collect();
         for h in handles {
-            h.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
+            h.join()
+                .map_err(|_| anyhow::anyhow!("client thread panicked"))??;
         }
         Ok(())
     })?;
     let ingest_s = t0.elapsed().as_secs_f64();
     let from_s = first_ns / 1_000_000_000;
     let to_s = last_ns / 1_000_000_000 + 1;
-    let query = format!("{base}/api/v1/community/quarter-hours?kind=consumption&from={from_s}&to={to_s}");
+    let query =
+        format!("{base}/api/v1/community/quarter-hours?kind=consumption&from={from_s}&to={to_s}");
     let mut times = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let body = agent.get(&query).set("Authorization", &format!("Bearer {read_token}")).call()?.into_string()?;
+        let body = agent
+            .get(&query)
+            .set("Authorization", &format!("Bearer {read_token}"))
+            .call()?
+            .into_string()?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         let parsed: serde_json::Value = serde_json::from_str(&body)?;
         let slots = parsed["slots"].as_array().map_or(0, Vec::len);
@@ -235,7 +321,13 @@ fn drive(base: &str, server: &mut Child, data: &[u8], batches: &[(usize, usize)]
 
 fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn wait_timeout(child: &mut Child, timeout: Duration) -> std::io::Result<()> {

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "voisins", version, about = "Voisins — a data platform for citizen energy communities")]
+#[command(
+    name = "voisins",
+    version,
+    about = "Voisins — a data platform for citizen energy communities"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,13 +70,19 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { config, listen } => crate::serve::run_from_config(&config, listen),
         Command::Demo(args) => crate::demo::run(args),
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", crate::config::EXAMPLE);
             Ok(())
         }
-        Command::Config { command: ConfigCommand::Check { config } } => crate::config::Config::load(&config).map(|c| println!("ok: {c:#?}")),
+        Command::Config {
+            command: ConfigCommand::Check { config },
+        } => crate::config::Config::load(&config).map(|c| println!("ok: {c:#?}")),
         Command::Generate(args) => crate::generate::run(args),
-        Command::Import { command: ImportCommand::Csv(args) } => crate::import::run(args),
+        Command::Import {
+            command: ImportCommand::Csv(args),
+        } => crate::import::run(args),
         Command::Admin(cmd) => crate::admin::run(cmd),
         Command::Bench(args) => crate::bench::run(args),
     };
@@ -94,5 +104,8 @@ pub fn init_logging() {
         Ok("error") => tracing::Level::ERROR,
         _ => tracing::Level::INFO,
     };
-    let _ = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -30,7 +30,12 @@ struct RawServer {
 
 impl Default for RawServer {
     fn default() -> Self {
-        RawServer { listen: "127.0.0.1:8080".into(), cookie_secure: false, session_hours: 336, max_body_mib: 64 }
+        RawServer {
+            listen: "127.0.0.1:8080".into(),
+            cookie_secure: false,
+            session_hours: 336,
+            max_body_mib: 64,
+        }
     }
 }
 
@@ -44,7 +49,11 @@ struct RawStore {
 
 impl Default for RawStore {
     fn default() -> Self {
-        RawStore { url: "sqlite:data/voisins.db".into(), raw_retention_days: 0, sqlite_cache_mib: 8 }
+        RawStore {
+            url: "sqlite:data/voisins.db".into(),
+            raw_retention_days: 0,
+            sqlite_cache_mib: 8,
+        }
     }
 }
 
@@ -58,7 +67,11 @@ struct RawCommunity {
 
 impl Default for RawCommunity {
     fn default() -> Self {
-        RawCommunity { name: "Ma communauté d'énergie".into(), timezone: "Europe/Brussels".into(), max_gap_minutes: 5 }
+        RawCommunity {
+            name: "Ma communauté d'énergie".into(),
+            timezone: "Europe/Brussels".into(),
+            max_gap_minutes: 5,
+        }
     }
 }
 
@@ -70,7 +83,9 @@ struct RawIngest {
 
 impl Default for RawIngest {
     fn default() -> Self {
-        RawIngest { series_tag: "sensor".into() }
+        RawIngest {
+            series_tag: "sensor".into(),
+        }
     }
 }
 
@@ -83,7 +98,10 @@ struct RawWeb {
 
 impl Default for RawWeb {
     fn default() -> Self {
-        RawWeb { i18n_dir: String::new(), silent_after_minutes: 30 }
+        RawWeb {
+            i18n_dir: String::new(),
+            silent_after_minutes: 30,
+        }
     }
 }
 
@@ -111,33 +129,58 @@ pub struct WebSection {
 
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-        Config::parse(&text, path.parent().unwrap_or(Path::new("."))).with_context(|| format!("config {}", path.display()))
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        Config::parse(&text, path.parent().unwrap_or(Path::new(".")))
+            .with_context(|| format!("config {}", path.display()))
     }
 
     /// Parses and validates; relative paths are relative to `base_dir`.
     pub fn parse(text: &str, base_dir: &Path) -> anyhow::Result<Config> {
         let raw: RawConfig = toml::from_str(text)?;
-        let listen: SocketAddr = raw.server.listen.parse().with_context(|| format!("[server] listen = '{}' is not ADDRESS:PORT", raw.server.listen))?;
-        jiff::tz::TimeZone::get(&raw.community.timezone).with_context(|| format!("[community] timezone = '{}' is not an IANA time zone", raw.community.timezone))?;
+        let listen: SocketAddr = raw.server.listen.parse().with_context(|| {
+            format!(
+                "[server] listen = '{}' is not ADDRESS:PORT",
+                raw.server.listen
+            )
+        })?;
+        jiff::tz::TimeZone::get(&raw.community.timezone).with_context(|| {
+            format!(
+                "[community] timezone = '{}' is not an IANA time zone",
+                raw.community.timezone
+            )
+        })?;
         if !(1..=1440).contains(&raw.community.max_gap_minutes) {
-            bail!("[community] max_gap_minutes = {} must be between 1 and 1440", raw.community.max_gap_minutes);
+            bail!(
+                "[community] max_gap_minutes = {} must be between 1 and 1440",
+                raw.community.max_gap_minutes
+            );
         }
         if raw.server.session_hours < 1 {
             bail!("[server] session_hours must be at least 1");
         }
         let store_url = match raw.store.url.strip_prefix("sqlite:") {
-            Some(p) if Path::new(p).is_relative() => format!("sqlite:{}", base_dir.join(p).display()),
+            Some(p) if Path::new(p).is_relative() => {
+                format!("sqlite:{}", base_dir.join(p).display())
+            }
             Some(_) => raw.store.url.clone(),
-            None if raw.store.url.starts_with("postgres://") || raw.store.url.starts_with("postgresql://") => raw.store.url.clone(),
-            None => bail!("[store] url = '{}': expected sqlite:PATH or postgres://…", raw.store.url),
+            None if raw.store.url.starts_with("postgres://")
+                || raw.store.url.starts_with("postgresql://") =>
+            {
+                raw.store.url.clone()
+            }
+            None => bail!(
+                "[store] url = '{}': expected sqlite:PATH or postgres://…",
+                raw.store.url
+            ),
         };
         let i18n_dir = (!raw.web.i18n_dir.is_empty()).then(|| base_dir.join(&raw.web.i18n_dir));
         Ok(Config {
             listen,
             store_url,
             store: store::StoreSettings {
-                raw_retention_days: (raw.store.raw_retention_days > 0).then_some(raw.store.raw_retention_days),
+                raw_retention_days: (raw.store.raw_retention_days > 0)
+                    .then_some(raw.store.raw_retention_days),
                 sqlite_cache_kib: raw.store.sqlite_cache_mib * 1024,
             },
             community_name: raw.community.name,
@@ -156,10 +199,13 @@ impl Config {
 
     /// Opens the store and makes sure the community exists; returns its id.
     pub fn open_store(&self) -> anyhow::Result<(store::Store, i64)> {
-        let store = store::Store::open(&self.store_url, self.store.clone()).with_context(|| format!("opening store {}", self.store_url))?;
+        let store = store::Store::open(&self.store_url, self.store.clone())
+            .with_context(|| format!("opening store {}", self.store_url))?;
         let community_id = match store.communities()?.first() {
             Some(c) => c.id,
-            None => store.create_community(&self.community_name, &self.timezone, self.max_gap_ms)?,
+            None => {
+                store.create_community(&self.community_name, &self.timezone, self.max_gap_ms)?
+            }
         };
         Ok((store, community_id))
     }
@@ -187,12 +233,17 @@ mod tests {
         assert_eq!(c.store_url, "sqlite:/srv/voisins/data/voisins.db");
         assert_eq!(c.max_gap_ms, 300_000);
         let defaults = Config::parse("", Path::new("/srv/voisins")).unwrap();
-        assert_eq!(format!("{c:?}"), format!("{defaults:?}"), "the example shows the defaults");
+        assert_eq!(
+            format!("{c:?}"),
+            format!("{defaults:?}"),
+            "the example shows the defaults"
+        );
     }
 
     #[test]
     fn bad_values_are_named() {
-        let err = Config::parse("[community]\ntimezone = \"Mars/Olympus\"", Path::new(".")).unwrap_err();
+        let err =
+            Config::parse("[community]\ntimezone = \"Mars/Olympus\"", Path::new(".")).unwrap_err();
         assert!(format!("{err:#}").contains("Mars/Olympus"), "{err:#}");
         let err = Config::parse("[server]\nlisten = \"here\"", Path::new(".")).unwrap_err();
         assert!(format!("{err:#}").contains("listen"), "{err:#}");

@@ -32,30 +32,55 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     crate::cli::init_logging();
-    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("creating {}", args.data.display()))?;
     let db = args.data.join("demo.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let store = Arc::new(store::Store::open_sqlite(&db, store::StoreSettings::default())?);
+    let store = Arc::new(store::Store::open_sqlite(
+        &db,
+        store::StoreSettings::default(),
+    )?);
     let generator = Generator::new(args.seed, args.households, 0.5, 1);
     let step_ms = args.step_seconds * 1000;
     let now = jiff::Timestamp::now().as_millisecond() / step_ms * step_ms;
-    let plan = DemoPlan { households: args.households, history_days: args.history_days, raw_days: args.raw_days, step_ms, now_ms: now };
+    let plan = DemoPlan {
+        households: args.households,
+        history_days: args.history_days,
+        raw_days: args.raw_days,
+        step_ms,
+        now_ms: now,
+    };
     eprintln!("Creating the demo community in {} …", args.data.display());
     let bar = indicatif::ProgressBar::new(generator.series().len() as u64 * 2);
-    bar.set_style(indicatif::ProgressStyle::with_template("{msg:>8} {bar:40} {pos}/{len}").expect("template"));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>8} {bar:40} {pos}/{len}").expect("template"),
+    );
     let demo = app::demo::seed(&store, &generator, &plan, &mut |step, done, total| {
         bar.set_message(step.to_string());
-        bar.set_position(if step == "raw" { (total + done) as u64 } else { done as u64 });
+        bar.set_position(if step == "raw" {
+            (total + done) as u64
+        } else {
+            done as u64
+        });
     })?;
     bar.finish_and_clear();
     println!("\nVoisins demo: http://{}\n", args.listen);
     println!("  {:<14} {:<22} {:<12} member", "login", "password", "role");
     for a in &demo.accounts {
-        println!("  {:<14} {:<22} {:<12} {}", a.login, a.password, a.role.as_str(), a.member.as_deref().unwrap_or("—"));
+        println!(
+            "  {:<14} {:<22} {:<12} {}",
+            a.login,
+            a.password,
+            a.role.as_str(),
+            a.member.as_deref().unwrap_or("—")
+        );
     }
-    println!("\n  write token for /write and /api/v1/readings: {}\n", demo.feed_token);
+    println!(
+        "\n  write token for /write and /api/v1/readings: {}\n",
+        demo.feed_token
+    );
     let web_config = web::WebConfig::new(demo.community_id);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
@@ -72,8 +97,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// Every step, the meters send what they measured since their last message, as line protocol.
-async fn live_feed(addr: SocketAddr, token: String, generator: Generator, series: Vec<SeriesSpec>, mut last_ms: i64, step_ms: i64) {
-    let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
+async fn live_feed(
+    addr: SocketAddr,
+    token: String,
+    generator: Generator,
+    series: Vec<SeriesSpec>,
+    mut last_ms: i64,
+    step_ms: i64,
+) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build();
     let url = format!("http://{addr}/write?precision=ms");
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(step_ms as u64));
     loop {
@@ -93,7 +127,13 @@ async fn live_feed(addr: SocketAddr, token: String, generator: Generator, series
             t += step_ms;
         }
         let (agent, url, token) = (agent.clone(), url.clone(), token.clone());
-        let sent = tokio::task::spawn_blocking(move || agent.post(&url).set("Authorization", &format!("Token {token}")).send_string(&body)).await;
+        let sent = tokio::task::spawn_blocking(move || {
+            agent
+                .post(&url)
+                .set("Authorization", &format!("Token {token}"))
+                .send_string(&body)
+        })
+        .await;
         match sent {
             Ok(Ok(_)) => last_ms = now,
             Ok(Err(e)) => tracing::warn!(error = %e, "live feed write failed; will retry"),

@@ -37,7 +37,8 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let n = write(&args, &mut BufWriter::with_capacity(1 << 20, file))?;
     eprintln!("{n} points written to {}", args.out.display());
     Ok(())
@@ -45,26 +46,42 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
 
 /// Writes the dataset, time-major (every series at one instant, then the next instant).
 pub fn write(args: &GenerateArgs, out: &mut dyn Write) -> anyhow::Result<u64> {
-    anyhow::ensure!(args.step_seconds > 0 && args.days > 0 && args.households > 0, "households, days and step must be positive");
-    let start_ms = args.start.parse::<jiff::Timestamp>().with_context(|| format!("--start '{}'", args.start))?.as_millisecond();
+    anyhow::ensure!(
+        args.step_seconds > 0 && args.days > 0 && args.households > 0,
+        "households, days and step must be positive"
+    );
+    let start_ms = args
+        .start
+        .parse::<jiff::Timestamp>()
+        .with_context(|| format!("--start '{}'", args.start))?
+        .as_millisecond();
     let generator = Generator::new(args.seed, args.households, args.pv_share, 0);
     let series = generator.series();
     let end_ms = start_ms + args.days * 86_400_000;
     let step_ms = args.step_seconds * 1000;
     let bar = indicatif::ProgressBar::new(((end_ms - start_ms) / step_ms) as u64);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {percent}% {eta} left").expect("template"));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {percent}% {eta} left")
+            .expect("template"),
+    );
     if args.format == Format::Csv {
         writeln!(out, "timestamp,sensor,value")?;
     }
     let mut count = 0u64;
     let mut t = start_ms;
     let mut day = generator.local_day(t);
-    let mut plans: Vec<_> = series.iter().map(|s| generator.day(s.household, &day)).collect();
+    let mut plans: Vec<_> = series
+        .iter()
+        .map(|s| generator.day(s.household, &day))
+        .collect();
     let mut buf = itoa_buf();
     while t < end_ms {
         if t >= day.end.start_ms() {
             day = generator.local_day(t);
-            plans = series.iter().map(|s| generator.day(s.household, &day)).collect();
+            plans = series
+                .iter()
+                .map(|s| generator.day(s.household, &day))
+                .collect();
         }
         for (s, plan) in series.iter().zip(&plans) {
             let w = plan.power_w(s.kind, t) as i64;
@@ -123,7 +140,16 @@ mod tests {
 
     #[test]
     fn standard_shape_in_small() {
-        let args = GenerateArgs { households: 4, days: 1, step_seconds: 3600, start: "2024-05-01T00:00:00Z".into(), pv_share: 0.5, seed: 42, format: Format::LineProtocol, out: PathBuf::new() };
+        let args = GenerateArgs {
+            households: 4,
+            days: 1,
+            step_seconds: 3600,
+            start: "2024-05-01T00:00:00Z".into(),
+            pv_share: 0.5,
+            seed: 42,
+            format: Format::LineProtocol,
+            out: PathBuf::new(),
+        };
         let mut out = Vec::new();
         let n = write(&args, &mut out).unwrap();
         assert_eq!(n, 24 * 6, "4 consumption + 2 production series, 24 hours");
@@ -131,7 +157,12 @@ mod tests {
         let first = text.lines().next().unwrap();
         assert!(first.starts_with("power,sensor=h001c value="), "{first}");
         assert!(first.ends_with("i 1714521600000000000"), "{first}");
-        let (points, errors) = ingest::line_protocol::decode(text.as_bytes(), ingest::line_protocol::Precision::Nanoseconds, &Default::default(), 0);
+        let (points, errors) = ingest::line_protocol::decode(
+            text.as_bytes(),
+            ingest::line_protocol::Precision::Nanoseconds,
+            &Default::default(),
+            0,
+        );
         assert!(errors.is_empty());
         assert_eq!(points.len(), 144);
         assert_eq!(fmt_int(&mut itoa_buf(), -205), b"-205");

@@ -49,24 +49,43 @@ pub fn run(args: CsvArgs) -> anyhow::Result<()> {
     let config = crate::config::Config::load(&args.config)?;
     let (store, community_id) = config.open_store()?;
     let mapping = ColumnMapping::parse(&args.columns).map_err(anyhow::Error::msg)?;
-    let channel = || args.channel.clone().context("--channel is required for this format");
+    let channel = || {
+        args.channel
+            .clone()
+            .context("--channel is required for this format")
+    };
     let format = match args.format {
         CsvFormat::Grid => ImportFormat::Grid,
-        CsvFormat::Slots => ImportFormat::Slots { channel: channel()?, kind: ChannelKind::parse(&args.kind)? },
-        CsvFormat::Points => ImportFormat::Points { channel: channel()?, unit: Unit::parse(&args.unit)? },
+        CsvFormat::Slots => ImportFormat::Slots {
+            channel: channel()?,
+            kind: ChannelKind::parse(&args.kind)?,
+        },
+        CsvFormat::Points => ImportFormat::Points {
+            channel: channel()?,
+            unit: Unit::parse(&args.unit)?,
+        },
     };
-    let options = ImportOptions { format, mapping, meter_id: args.meter };
+    let options = ImportOptions {
+        format,
+        mapping,
+        meter_id: args.meter,
+    };
     let mut rejected_total = 0;
     for file in &args.files {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(indicatif::ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len}").expect("template"));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len}")
+                .expect("template"),
+        );
         bar.set_prefix(file.display().to_string());
-        let summary = app::import::import_csv(&store, community_id, &text, &options, &mut |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
-        .with_context(|| format!("{}", file.display()))?;
+        let summary =
+            app::import::import_csv(&store, community_id, &text, &options, &mut |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .with_context(|| format!("{}", file.display()))?;
         bar.finish_and_clear();
         println!(
             "{}: {} rows, {} imported, {} rejected (channels: {})",
@@ -84,6 +103,9 @@ pub fn run(args: CsvArgs) -> anyhow::Result<()> {
         }
         rejected_total += summary.rejected.len();
     }
-    anyhow::ensure!(rejected_total == 0, "{rejected_total} row(s) rejected; the other rows were imported");
+    anyhow::ensure!(
+        rejected_total == 0,
+        "{rejected_total} row(s) rejected; the other rows were imported"
+    );
     Ok(())
 }

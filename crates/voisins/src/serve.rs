@@ -16,13 +16,26 @@ pub fn run_from_config(path: &Path, listen: Option<SocketAddr>) -> anyhow::Resul
     let (store, community_id) = config.open_store()?;
     let web_config = config.web_config(community_id);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(serve(Arc::new(store), web_config, listen.unwrap_or(config.listen), None))
+    runtime.block_on(serve(
+        Arc::new(store),
+        web_config,
+        listen.unwrap_or(config.listen),
+        None,
+    ))
 }
 
 /// Serves until Ctrl-C or SIGTERM. `ready` is told the bound address.
-pub async fn serve(store: Arc<Store>, web_config: web::WebConfig, listen: SocketAddr, ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>) -> anyhow::Result<()> {
-    let state = web::AppState::new(store.clone(), web_config, web::system_clock()).map_err(anyhow::Error::msg)?;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+pub async fn serve(
+    store: Arc<Store>,
+    web_config: web::WebConfig,
+    listen: SocketAddr,
+    ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+) -> anyhow::Result<()> {
+    let state = web::AppState::new(store.clone(), web_config, web::system_clock())
+        .map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend_name(), "Voisins is serving on http://{addr}");
     if let Some(tx) = ready {
@@ -36,13 +49,17 @@ pub async fn serve(store: Arc<Store>, web_config: web::WebConfig, listen: Socket
             let s = prune_store.clone();
             let now = jiff::Timestamp::now().as_millisecond();
             match tokio::task::spawn_blocking(move || s.prune_raw(now)).await {
-                Ok(Ok(n)) if n > 0 => tracing::info!(chunks = n, "raw points past retention deleted"),
+                Ok(Ok(n)) if n > 0 => {
+                    tracing::info!(chunks = n, "raw points past retention deleted")
+                }
                 Ok(Err(e)) => tracing::warn!(error = %e, "retention pruning failed"),
                 _ => {}
             }
         }
     });
-    axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     pruner.abort();
     tokio::task::spawn_blocking(move || store.checkpoint()).await??;
     tracing::info!("stopped");

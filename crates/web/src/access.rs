@@ -31,7 +31,8 @@ impl Viewer {
         if member.community_id != self.user.community_id {
             return false;
         }
-        self.user.member_id == Some(member.id) || (self.is_coordinator() && member.consent_individual)
+        self.user.member_id == Some(member.id)
+            || (self.is_coordinator() && member.consent_individual)
     }
 }
 
@@ -47,29 +48,50 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> String {
-    let secure = if state.0.config.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.0.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
 }
 
 /// The session's viewer, if the cookie names a live session (blocking).
 pub fn session_viewer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, WebError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let hash = app::auth::secret_hash(&token);
-    Ok(state.0.store.session(&hash, state.now_ms())?.map(|s| Viewer { user: s.user, csrf: s.csrf }))
+    Ok(state
+        .0
+        .store
+        .session(&hash, state.now_ms())?
+        .map(|s| Viewer {
+            user: s.user,
+            csrf: s.csrf,
+        }))
 }
 
 /// The bearer token of a request: `Authorization: Token X`, `Bearer X`, Basic (password), or
 /// the `p` query parameter as InfluxDB accepts it.
 pub fn presented_token(headers: &HeaderMap, query_p: Option<&str>) -> Option<String> {
-    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let value = value.trim();
         for scheme in ["Token ", "Bearer ", "token ", "bearer "] {
             if let Some(t) = value.strip_prefix(scheme) {
                 return Some(t.trim().to_string());
             }
         }
-        if let Some(b64) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
-            let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+        if let Some(b64) = value
+            .strip_prefix("Basic ")
+            .or_else(|| value.strip_prefix("basic "))
+        {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()?;
             let text = String::from_utf8(decoded).ok()?;
             return text.split_once(':').map(|(_, p)| p.to_string());
         }
@@ -83,19 +105,38 @@ pub fn api_viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, WebEr
         return Ok(v);
     }
     let token = presented_token(headers, None).ok_or(WebError::Unauthorized)?;
-    let found = state.0.store.token(&app::auth::secret_hash(&token))?.ok_or(WebError::Unauthorized)?;
+    let found = state
+        .0
+        .store
+        .token(&app::auth::secret_hash(&token))?
+        .ok_or(WebError::Unauthorized)?;
     match found.scope {
-        TokenScope::UserRead { user_id } => Ok(Viewer { user: state.0.store.user(user_id)?, csrf: String::new() }),
-        _ => Err(WebError::Forbidden("this token can write readings, not read data".into())),
+        TokenScope::UserRead { user_id } => Ok(Viewer {
+            user: state.0.store.user(user_id)?,
+            csrf: String::new(),
+        }),
+        _ => Err(WebError::Forbidden(
+            "this token can write readings, not read data".into(),
+        )),
     }
 }
 
 /// The community and scope of a write request (blocking).
-pub fn write_scope(state: &AppState, headers: &HeaderMap, query_p: Option<&str>) -> Result<(i64, TokenScope), WebError> {
+pub fn write_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_p: Option<&str>,
+) -> Result<(i64, TokenScope), WebError> {
     let token = presented_token(headers, query_p).ok_or(WebError::Unauthorized)?;
-    let found = state.0.store.token(&app::auth::secret_hash(&token))?.ok_or(WebError::Unauthorized)?;
+    let found = state
+        .0
+        .store
+        .token(&app::auth::secret_hash(&token))?
+        .ok_or(WebError::Unauthorized)?;
     match found.scope {
-        TokenScope::UserRead { .. } => Err(WebError::Forbidden("this token can read data, not write readings".into())),
+        TokenScope::UserRead { .. } => Err(WebError::Forbidden(
+            "this token can read data, not write readings".into(),
+        )),
         scope => Ok((found.community_id, scope)),
     }
 }
@@ -109,9 +150,20 @@ pub fn language(state: &AppState, headers: &HeaderMap, user: Option<&User>) -> S
     if let Some(user) = user.filter(|u| catalogs.has(&u.lang)) {
         return user.lang.clone();
     }
-    let accept = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     for part in accept.split(',') {
-        let code = part.split(';').next().unwrap_or("").trim().split('-').next().unwrap_or("").to_lowercase();
+        let code = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
         if catalogs.has(&code) {
             return code;
         }
@@ -124,7 +176,11 @@ pub fn throttled(state: &AppState, login: &str, failed: bool) -> bool {
     const WINDOW_MS: i64 = 15 * 60_000;
     const MAX_FAILURES: u32 = 10;
     let now = state.now_ms();
-    let mut map = state.0.login_failures.lock().unwrap_or_else(|e| e.into_inner());
+    let mut map = state
+        .0
+        .login_failures
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let entry = map.entry(login.to_lowercase()).or_insert((0, now));
     if now - entry.1 > WINDOW_MS {
         *entry = (0, now);

@@ -69,9 +69,16 @@ impl From<app::AppError> for WebError {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         self.log();
-        let mut response = (self.status(), axum::Json(serde_json::json!({ "error": self.public_message() }))).into_response();
+        let mut response = (
+            self.status(),
+            axum::Json(serde_json::json!({ "error": self.public_message() })),
+        )
+            .into_response();
         if matches!(self, WebError::Unauthorized) {
-            response.headers_mut().insert("WWW-Authenticate", "Bearer realm=\"voisins\"".parse().expect("static header"));
+            response.headers_mut().insert(
+                "WWW-Authenticate",
+                "Bearer realm=\"voisins\"".parse().expect("static header"),
+            );
         }
         response
     }

@@ -37,7 +37,9 @@ impl Catalog {
     /// `1 234,5` (fr), `1.234,5` (nl), `1,234.5` (en).
     pub fn number(&self, value: f64, decimals: usize) -> String {
         let text = format!("{:.*}", decimals, value.abs());
-        let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+        let (int, frac) = text
+            .split_once('.')
+            .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
         let sep = self.t("thousands_separator");
         let mut grouped = String::new();
         for (i, c) in int.chars().enumerate() {
@@ -46,7 +48,11 @@ impl Catalog {
             }
             grouped.push(c);
         }
-        let sign = if value < 0.0 && value.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) { "-" } else { "" };
+        let sign = if value < 0.0 && value.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
+            "-"
+        } else {
+            ""
+        };
         match frac {
             Some(f) => format!("{sign}{grouped}{}{f}", self.t("decimal_separator")),
             None => format!("{sign}{grouped}"),
@@ -83,7 +89,10 @@ impl Catalog {
     pub fn date(&self, date: jiff::civil::Date) -> String {
         let weekdays = self.list("weekday_names");
         let months = self.list("month_names");
-        let weekday = weekdays.get(date.weekday().to_monday_zero_offset() as usize).copied().unwrap_or("");
+        let weekday = weekdays
+            .get(date.weekday().to_monday_zero_offset() as usize)
+            .copied()
+            .unwrap_or("");
         let month = months.get(date.month() as usize - 1).copied().unwrap_or("");
         self.t("date_pattern")
             .replace("{weekday}", weekday)
@@ -125,8 +134,13 @@ impl Catalogs {
                 if path.extension().and_then(|e| e.to_str()) != Some("toml") {
                     continue;
                 }
-                let lang = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let lang = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 let mut catalog = parse(&lang, &text, &path.display().to_string())?;
                 // Missing keys fall back to the default language.
                 for (k, v) in &by_lang[DEFAULT_LANG].texts {
@@ -139,7 +153,9 @@ impl Catalogs {
     }
 
     pub fn get(&self, lang: &str) -> &Catalog {
-        self.by_lang.get(lang).unwrap_or(&self.by_lang[DEFAULT_LANG])
+        self.by_lang
+            .get(lang)
+            .unwrap_or(&self.by_lang[DEFAULT_LANG])
     }
 
     pub fn has(&self, lang: &str) -> bool {
@@ -148,7 +164,11 @@ impl Catalogs {
 
     /// (code, name) of every language, the default first.
     pub fn languages(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self.by_lang.values().map(|c| (c.lang.clone(), c.t("lang_name").to_string())).collect();
+        let mut out: Vec<(String, String)> = self
+            .by_lang
+            .values()
+            .map(|c| (c.lang.clone(), c.t("lang_name").to_string()))
+            .collect();
         out.sort_by_key(|(code, _)| match code.as_str() {
             "fr" => 0,
             "nl" => 1,
@@ -160,13 +180,19 @@ impl Catalogs {
 }
 
 fn parse(lang: &str, text: &str, origin: &str) -> Result<Catalog, String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| format!("catalogue {origin} ({lang}): {e}"))?;
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| format!("catalogue {origin} ({lang}): {e}"))?;
     let mut texts = BTreeMap::new();
     for (k, v) in table {
-        let s = v.as_str().ok_or_else(|| format!("catalogue {origin} ({lang}): '{k}' is not a string"))?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| format!("catalogue {origin} ({lang}): '{k}' is not a string"))?;
         texts.insert(k, s.to_string());
     }
-    Ok(Catalog { lang: lang.to_string(), texts })
+    Ok(Catalog {
+        lang: lang.to_string(),
+        texts,
+    })
 }
 
 #[cfg(test)]

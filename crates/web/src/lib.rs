@@ -95,7 +95,10 @@ impl AppState {
     }
 
     /// Runs blocking store work off the async threads.
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&AppState) -> Result<T, WebError> + Send + 'static) -> Result<T, WebError> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, WebError> + Send + 'static,
+    ) -> Result<T, WebError> {
         let state = self.clone();
         tokio::task::spawn_blocking(move || f(&state))
             .await
@@ -123,7 +126,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me/curve", get(api::me_curve))
         .route("/api/v1/community", get(api::community))
         .route("/api/v1/community/curve", get(api::community_curve))
-        .route("/api/v1/community/quarter-hours", get(api::community_quarter_hours))
+        .route(
+            "/api/v1/community/quarter-hours",
+            get(api::community_quarter_hours),
+        )
         .route("/api/v1/members", get(api::members))
         .route("/api/v1/members/{id}/live", get(api::member_live))
         .route("/api/v1/members/{id}/curve", get(api::member_curve))
@@ -132,16 +138,45 @@ pub fn router(state: AppState) -> Router {
 }
 
 const STATIC: &[(&str, &str, &str)] = &[
-    ("uPlot.iife.min.js", "text/javascript; charset=utf-8", include_str!("../static/uPlot.iife.min.js")),
-    ("uPlot.min.css", "text/css; charset=utf-8", include_str!("../static/uPlot.min.css")),
-    ("app.css", "text/css; charset=utf-8", include_str!("../static/app.css")),
-    ("chart.js", "text/javascript; charset=utf-8", include_str!("../static/chart.js")),
-    ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),
+    (
+        "uPlot.iife.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/uPlot.iife.min.js"),
+    ),
+    (
+        "uPlot.min.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/uPlot.min.css"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/app.css"),
+    ),
+    (
+        "chart.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/chart.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../static/favicon.svg"),
+    ),
 ];
 
-async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> axum::response::Response {
+async fn static_file(
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
     match STATIC.iter().find(|(name, _, _)| *name == file) {
-        Some((_, mime, body)) => ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response(),
+        Some((_, mime, body)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
         None => WebError::NotFound.into_response(),
     }
 }

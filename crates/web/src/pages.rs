@@ -21,7 +21,10 @@ pub fn templates() -> minijinja::Environment<'static> {
         ("login.html", include_str!("../templates/login.html")),
         ("chart.html", include_str!("../templates/chart.html")),
         ("home.html", include_str!("../templates/home.html")),
-        ("community.html", include_str!("../templates/community.html")),
+        (
+            "community.html",
+            include_str!("../templates/community.html"),
+        ),
         ("members.html", include_str!("../templates/members.html")),
         ("error.html", include_str!("../templates/error.html")),
     ] {
@@ -31,7 +34,14 @@ pub fn templates() -> minijinja::Environment<'static> {
 }
 
 /// Renders a page with the common context (texts, language, user, navigation).
-fn render(state: &AppState, template: &str, lang: &str, path: &str, viewer: Option<&Viewer>, mut ctx: Value) -> Result<String, WebError> {
+fn render(
+    state: &AppState,
+    template: &str,
+    lang: &str,
+    path: &str,
+    viewer: Option<&Viewer>,
+    mut ctx: Value,
+) -> Result<String, WebError> {
     let catalog = state.0.catalogs.get(lang);
     let languages: Vec<Value> = state
         .0
@@ -62,7 +72,14 @@ fn render(state: &AppState, template: &str, lang: &str, path: &str, viewer: Opti
 }
 
 fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// An error as a page, in the viewer's language.
@@ -78,18 +95,31 @@ fn error_page(state: &AppState, lang: &str, viewer: Option<&Viewer>, err: WebErr
         WebError::Internal(_) => catalog.t("error_internal").to_string(),
         other => other.public_message(),
     };
-    let body = render(state, "error.html", lang, "/", viewer, json!({ "title": catalog.t("error_title"), "message": message }))
-        .unwrap_or_else(|_| message.clone());
+    let body = render(
+        state,
+        "error.html",
+        lang,
+        "/",
+        viewer,
+        json!({ "title": catalog.t("error_title"), "message": message }),
+    )
+    .unwrap_or_else(|_| message.clone());
     (err.status(), html(body)).into_response()
 }
 
 /// Loads the session's viewer and language, then runs `page` on a blocking thread.
-async fn page(state: AppState, headers: HeaderMap, page: impl FnOnce(&AppState, &Viewer, &str) -> Result<String, WebError> + Send + 'static) -> Response {
+async fn page(
+    state: AppState,
+    headers: HeaderMap,
+    page: impl FnOnce(&AppState, &Viewer, &str) -> Result<String, WebError> + Send + 'static,
+) -> Response {
     let result = state
         .blocking(move |s| {
             let viewer = access::session_viewer(s, &headers)?;
             let lang = access::language(s, &headers, viewer.as_ref().map(|v| &v.user));
-            let Some(viewer) = viewer else { return Ok(Err(None)) };
+            let Some(viewer) = viewer else {
+                return Ok(Err(None));
+            };
             match page(s, &viewer, &lang) {
                 Ok(body) => Ok(Ok(body)),
                 Err(e) => Ok(Err(Some((e, lang, viewer)))),
@@ -105,7 +135,9 @@ async fn page(state: AppState, headers: HeaderMap, page: impl FnOnce(&AppState, 
 }
 
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let viewer = state.blocking(move |s| access::session_viewer(s, &headers)).await;
+    let viewer = state
+        .blocking(move |s| access::session_viewer(s, &headers))
+        .await;
     match viewer {
         Ok(Some(v)) if v.user.member_id.is_some() => Redirect::to("/home").into_response(),
         Ok(Some(_)) => Redirect::to("/community").into_response(),
@@ -113,7 +145,13 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
-fn login_page(state: &AppState, headers: &HeaderMap, error: Option<&str>, login: &str, status: StatusCode) -> Response {
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    error: Option<&str>,
+    login: &str,
+    status: StatusCode,
+) -> Response {
     let lang = access::language(state, headers, None);
     let csrf = app::auth::new_secret();
     let catalog = state.0.catalogs.get(&lang);
@@ -121,7 +159,12 @@ fn login_page(state: &AppState, headers: &HeaderMap, error: Option<&str>, login:
     match render(state, "login.html", &lang, "/login", None, ctx) {
         Ok(body) => {
             let mut r = (status, html(body)).into_response();
-            r.headers_mut().append(header::SET_COOKIE, access::set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600).parse().expect("cookie header"));
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                access::set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600)
+                    .parse()
+                    .expect("cookie header"),
+            );
             r
         }
         Err(e) => error_page(state, &lang, None, e),
@@ -139,13 +182,28 @@ pub struct LoginForm {
     csrf: String,
 }
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let expected = access::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !app::auth::constant_time_eq(&expected, &form.csrf) {
-        return error_page(&state, &access::language(&state, &headers, None), None, WebError::Forbidden("CSRF token mismatch".into()));
+        return error_page(
+            &state,
+            &access::language(&state, &headers, None),
+            None,
+            WebError::Forbidden("CSRF token mismatch".into()),
+        );
     }
     if access::throttled(&state, &form.login, false) {
-        return login_page(&state, &headers, Some("login_throttled"), &form.login, StatusCode::TOO_MANY_REQUESTS);
+        return login_page(
+            &state,
+            &headers,
+            Some("login_throttled"),
+            &form.login,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     let login = form.login.trim().to_string();
     let password = form.password;
@@ -177,14 +235,34 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form)
             let mut r = Redirect::to(if resident { "/home" } else { "/community" }).into_response();
             let max_age = state.0.config.session_hours * 3600;
             let h = r.headers_mut();
-            h.append(header::SET_COOKIE, access::set_cookie(&state, SESSION_COOKIE, &token, max_age).parse().expect("cookie"));
-            h.append(header::SET_COOKIE, access::set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0).parse().expect("cookie"));
+            h.append(
+                header::SET_COOKIE,
+                access::set_cookie(&state, SESSION_COOKIE, &token, max_age)
+                    .parse()
+                    .expect("cookie"),
+            );
+            h.append(
+                header::SET_COOKIE,
+                access::set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0)
+                    .parse()
+                    .expect("cookie"),
+            );
             r
         }
         Ok(None) => {
             let throttled = access::throttled(&state, &form.login, true);
-            let key = if throttled { "login_throttled" } else { "login_failed" };
-            login_page(&state, &headers, Some(key), form.login.trim(), StatusCode::UNAUTHORIZED)
+            let key = if throttled {
+                "login_throttled"
+            } else {
+                "login_failed"
+            };
+            login_page(
+                &state,
+                &headers,
+                Some(key),
+                form.login.trim(),
+                StatusCode::UNAUTHORIZED,
+            )
         }
         Err(e) => error_page(&state, &access::language(&state, &headers, None), None, e),
     }
@@ -195,7 +273,11 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     let cookie = access::cookie(&headers, SESSION_COOKIE);
     let result = state
         .blocking(move |s| {
@@ -212,7 +294,12 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(form
     match result {
         Ok(()) | Err(WebError::Unauthorized) => {
             let mut r = Redirect::to("/login").into_response();
-            r.headers_mut().append(header::SET_COOKIE, access::set_cookie(&state, SESSION_COOKIE, "", 0).parse().expect("cookie"));
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                access::set_cookie(&state, SESSION_COOKIE, "", 0)
+                    .parse()
+                    .expect("cookie"),
+            );
             r
         }
         Err(e) => e.into_response(),
@@ -224,35 +311,61 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn set_lang(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+pub async fn set_lang(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&next).into_response();
     if state.0.catalogs.has(&code) {
-        r.headers_mut().append(header::SET_COOKIE, access::set_cookie(&state, LANG_COOKIE, &code, 365 * 86_400).parse().expect("cookie"));
+        r.headers_mut().append(
+            header::SET_COOKIE,
+            access::set_cookie(&state, LANG_COOKIE, &code, 365 * 86_400)
+                .parse()
+                .expect("cookie"),
+        );
     }
     r
 }
 
 fn today(state: &AppState) -> Result<LocalDay, WebError> {
     let tz = community_tz(state)?;
-    let now = jiff::Timestamp::from_millisecond(state.now_ms()).map_err(|e| WebError::Internal(e.to_string()))?;
+    let now = jiff::Timestamp::from_millisecond(state.now_ms())
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     LocalDay::containing(now, &tz).map_err(|e| WebError::Internal(e.to_string()))
 }
 
-fn chart(catalog: &Catalog, id: &str, title: &str, url: &str, curve: &app::dashboard::Curve) -> Result<Value, WebError> {
+fn chart(
+    catalog: &Catalog,
+    id: &str,
+    title: &str,
+    url: &str,
+    curve: &app::dashboard::Curve,
+) -> Result<Value, WebError> {
     let labels = json!({
         "consumption": catalog.t("chart_consumption"),
         "production": catalog.t("chart_production"),
         "self_consumed": catalog.t("chart_self_consumed"),
         "power": catalog.t("chart_power"),
+        "time": catalog.t("chart_time"),
     });
-    let data = serde_json::to_string(curve).map_err(|e| WebError::Internal(e.to_string()))?.replace("</", "<\\/");
-    Ok(json!({ "id": id, "title": title, "url": url, "range": "day", "labels": labels.to_string(), "data": data }))
+    let data = serde_json::to_string(curve)
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .replace("</", "<\\/");
+    Ok(
+        json!({ "id": id, "title": title, "url": url, "range": "day", "labels": labels.to_string(), "data": data }),
+    )
 }
 
 fn time_of_day(state: &AppState, ts_ms: i64) -> String {
     let tz = community_tz(state).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ts_ms).map(|t| t.to_zoned(tz).strftime("%H:%M:%S").to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ts_ms)
+        .map(|t| t.to_zoned(tz).strftime("%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -308,7 +421,7 @@ pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Res
         let month_from = Slot::from_index(day.end.index() - 30 * 96);
         let month = app::dashboard::community_totals(store, community.id, month_from, day.end)?;
         let (from, to) = resolve_range(&RangeQuery::default(), &community_tz(s)?, s.now_ms())?;
-        let curve = app::dashboard::community_curve(store, community.id, from, to)?;
+        let curve = app::dashboard::community_curve(store, community.id, from, to, s.now_ms())?;
         let pct = |r: Option<f64>| (r.unwrap_or(0.0) * 100.0).clamp(0.0, 100.0).round();
         let ctx = json!({
             "title": catalog.t("community_title"),

@@ -19,7 +19,15 @@
     var labels = JSON.parse(el.dataset.labels);
     var tz = el.dataset.tz;
     var n = fmt(el.dataset.lang, 0);
-    var series = [{}];
+    var lang = el.dataset.lang;
+    var span = curve.ts.length ? curve.ts[curve.ts.length - 1] - curve.ts[0] : 0;
+    var tick = new Intl.DateTimeFormat(lang, span <= 2 * 86400
+      ? { hour: "2-digit", minute: "2-digit", timeZone: tz }
+      : span <= 120 * 86400 ? { day: "numeric", month: "short", timeZone: tz } : { month: "short", year: "numeric", timeZone: tz });
+    var full = new Intl.DateTimeFormat(lang, curve.resolution_s >= 86400
+      ? { weekday: "short", day: "numeric", month: "long", year: "numeric", timeZone: tz }
+      : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz });
+    var series = [{ label: labels.time, value: function (u, ts) { return ts == null ? "—" : full.format(new Date(ts * 1e3)); } }];
     curve.series.forEach(function (s) {
       var c = COLORS[s.key] || "#555";
       series.push({
@@ -40,7 +48,8 @@
       series: series,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(100, max * 1.08)]; } } },
       axes: [
-        { stroke: "#5f6d68", grid: { stroke: "#eceee8" } },
+        { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, space: 60,
+          values: function (u, splits) { return splits.map(function (ts) { return tick.format(new Date(ts * 1e3)); }); } },
         { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, size: 64, label: labels.power,
           values: function (u, vals) { return vals.map(n); } }
       ],
