@@ -1,0 +1,223 @@
+//! A resident logs in with a real headless Chromium (driven through chromedriver) and sees
+//! their load curve drawn. The screenshot is saved under target/screenshots/.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+
+fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+struct Driver {
+    child: Child,
+    base: String,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let req = ureq::request(method, &url);
+        let reply = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        match reply {
+            Ok(r) => r.into_json::<Value>().unwrap()["value"].clone(),
+            Err(ureq::Error::Status(code, r)) => panic!(
+                "webdriver {method} {path}: {code} {}",
+                r.into_string().unwrap_or_default()
+            ),
+            Err(e) => panic!("webdriver {method} {path}: {e}"),
+        }
+    }
+
+    fn element(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn script(&self, source: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": source, "args": [] })),
+        )
+    }
+}
+
+fn start_driver(chromedriver: &std::path::Path, chromium: &std::path::Path) -> Driver {
+    let port = free_port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let t = Instant::now();
+    while ureq::get(&format!("{base}/status")).call().is_err() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let profile = TempDir::new("chromium-profile");
+    let caps = json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
+        "binary": chromium.to_string_lossy(),
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1100", format!("--user-data-dir={}", profile.path().display())]
+    }}}});
+    let session = ureq::post(&format!("{base}/session"))
+        .send_json(caps)
+        .unwrap()
+        .into_json::<Value>()
+        .unwrap()["value"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::mem::forget(profile); // chromium owns it until the session ends
+    Driver {
+        child,
+        base,
+        session,
+    }
+}
+
+#[test]
+fn resident_sees_the_load_curve_in_chromium() {
+    let (Some(chromedriver), Some(chromium)) =
+        (find_program("chromedriver"), find_program("chromium"))
+    else {
+        assert!(
+            std::env::var("VOISINS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("chromium or chromedriver missing: browser test skipped");
+        return;
+    };
+    // A small demo community, live up to now.
+    let dir = TempDir::new("browser");
+    let store = Arc::new(
+        store::Store::open_sqlite(&dir.path().join("v.db"), store::StoreSettings::default())
+            .unwrap(),
+    );
+    let generator = app::demo::Generator::new(3, 3, 0.5, 0);
+    let now = jiff::Timestamp::now().as_millisecond() / 8000 * 8000;
+    let plan = app::demo::DemoPlan {
+        households: 3,
+        history_days: 2,
+        raw_days: 1,
+        step_ms: 8000,
+        now_ms: now,
+    };
+    let demo = app::demo::seed(&store, &generator, &plan, &mut |_, _, _| {}).unwrap();
+    let state = web::AppState::new(
+        store,
+        web::WebConfig::new(demo.community_id),
+        web::system_clock(),
+    )
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, web::router(state)).await.unwrap();
+            });
+    });
+    let addr = rx.recv().unwrap();
+
+    let driver = start_driver(&chromedriver, &chromium);
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/login") })),
+    );
+    let account = &demo.accounts[1];
+    let login = driver.element("input[name=login]");
+    driver.call(
+        "POST",
+        &format!("/element/{login}/value"),
+        Some(json!({ "text": account.login })),
+    );
+    let password = driver.element("input[name=password]");
+    driver.call(
+        "POST",
+        &format!("/element/{password}/value"),
+        Some(json!({ "text": account.password })),
+    );
+    let submit = driver.element("button[type=submit]");
+    driver.call("POST", &format!("/element/{submit}/click"), Some(json!({})));
+
+    let t = Instant::now();
+    let drawn = loop {
+        let state = driver.script("var c = document.querySelector('#curve'); return c ? [location.pathname, c.dataset.drawn || '', c.querySelectorAll('canvas').length] : [location.pathname, '', 0];");
+        let points: usize = state[1].as_str().unwrap_or("").parse().unwrap_or(0);
+        if state[0] == "/home" && points > 0 && state[2].as_u64().unwrap_or(0) > 0 {
+            break points;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the load curve was not drawn: {state}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        drawn >= 60,
+        "a day of minutes on the time axis, got {drawn}"
+    );
+    let heading = driver.script("return document.querySelector('h1').textContent;");
+    assert_eq!(heading, "Mon foyer");
+    // The canvas has ink: the curve's colour is somewhere on it.
+    let painted = driver.script(
+        "var c = document.querySelector('#curve canvas'); var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+         var n = 0; for (var i = 0; i < d.length; i += 4) { if (d[i] > 180 && d[i+1] > 60 && d[i+1] < 130 && d[i+2] < 90) n++; } return n;",
+    );
+    assert!(
+        painted.as_u64().unwrap_or(0) > 100,
+        "no curve pixels on the canvas: {painted}"
+    );
+
+    let png = driver.call("GET", "/screenshot", None);
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("home-fr.png"), bytes).unwrap();
+}
