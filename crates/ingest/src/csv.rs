@@ -335,10 +335,10 @@ fn provenance(text: &str) -> Result<Provenance, String> {
     }
 }
 
-fn read_records(
-    text: &str,
-    table: &Table,
-) -> Result<(Vec<String>, Vec<(usize, Result<Vec<String>, String>)>), String> {
+/// A record with its line number, or why it could not be read.
+type NumberedRecord = (usize, Result<Vec<String>, String>);
+
+fn read_records(text: &str, table: &Table) -> Result<(Vec<String>, Vec<NumberedRecord>), String> {
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(table.delimiter)
         .flexible(true)

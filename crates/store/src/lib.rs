@@ -66,8 +66,8 @@ enum Backend {
         path: std::path::PathBuf,
     },
     Postgres {
-        writer: Mutex<PgConn>,
-        reader: Mutex<PgConn>,
+        writer: Box<Mutex<PgConn>>,
+        reader: Box<Mutex<PgConn>>,
     },
 }
 
@@ -162,8 +162,8 @@ impl Store {
         let reader = connect()?;
         Ok(Store {
             backend: Backend::Postgres {
-                writer: Mutex::new(writer),
-                reader: Mutex::new(reader),
+                writer: Box::new(Mutex::new(writer)),
+                reader: Box::new(Mutex::new(reader)),
             },
             settings,
         })

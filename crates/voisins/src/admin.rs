@@ -133,7 +133,7 @@ pub enum TokenCommand {
     },
 }
 
-fn open(config: &PathBuf) -> anyhow::Result<(store::Store, i64)> {
+fn open(config: &std::path::Path) -> anyhow::Result<(store::Store, i64)> {
     crate::config::Config::load(config)?.open_store()
 }
 

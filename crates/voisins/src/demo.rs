@@ -132,6 +132,8 @@ async fn live_feed(
                 .post(&url)
                 .set("Authorization", &format!("Token {token}"))
                 .send_string(&body)
+                .map(drop)
+                .map_err(|e| e.to_string())
         })
         .await;
         match sent {
