@@ -189,9 +189,20 @@ mod tests {
 
     #[test]
     fn affected_slots_reach_one_gap_away() {
-        let slots: Vec<i64> = affected_slots(900_000, 1_700_000, 60_000)
-            .map(|s| s.index())
-            .collect();
-        assert_eq!(slots, vec![0, 1, 2]);
+        let slots = |lo, hi| {
+            affected_slots(lo, hi, 60_000)
+                .map(|s| s.index())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            slots(900_000, 1_700_000),
+            vec![0, 1],
+            "a minute before slot 1 is still slot 0"
+        );
+        assert_eq!(
+            slots(960_000, 1_790_000),
+            vec![1, 2],
+            "a minute after reaches slot 2"
+        );
     }
 }

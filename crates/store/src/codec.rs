@@ -6,8 +6,12 @@
 //! timestamps: first (zigzag)  [first delta (zigzag)]  delta-of-delta tokens
 //!             token t: t & 1 == 1 → run of (t >> 1) zero delta-of-deltas
 //!                      t & 1 == 0 → one delta-of-delta, zigzag(t >> 1)
-//! values, integer mode: first (zigzag), then zigzag deltas in blocks of 128, each block one
-//!             width byte (bits per delta, 0..=64) followed by the bit-packed deltas
+//! values, integer mode: first (zigzag), then zigzag deltas in blocks of 128 (patched frame of
+//!             reference): a byte (bit 7: the block has exceptions; bits 0..6: width w, 0..=64),
+//!             the low w bits of every delta bit-packed, then, with exceptions, their count - 1
+//!             and for each its index (u8) and the bits above w (varint). The width is the one
+//!             that makes the block smallest, so a rare jump (a kettle switching on) costs one
+//!             exception instead of widening the whole block
 //! values, float mode: first as 8 raw bytes, then per value the XOR with the previous bits:
 //!             0 → one byte 0; else a byte (leading zeros + 1), a byte (significant bits)
 //!             and the significant bits in whole bytes
@@ -17,7 +21,7 @@
 
 use domain::Point;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const BLOCK: usize = 128;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -161,35 +165,104 @@ fn encode_integers(out: &mut Vec<u8>, points: &[Point]) {
     put_varint(out, zigzag(prev));
     let mut block = [0u64; BLOCK];
     for chunk in points[1..].chunks(BLOCK) {
-        let mut width = 0u32;
+        let mut lengths = [0usize; 65]; // how many deltas need exactly this many bits
         for (slot, p) in block.iter_mut().zip(chunk) {
             let v = p.value as i64;
             *slot = zigzag(v.wrapping_sub(prev));
             prev = v;
-            width = width.max(64 - slot.leading_zeros());
+            lengths[(64 - slot.leading_zeros()) as usize] += 1;
         }
-        out.push(width as u8);
+        let deltas = &block[..chunk.len()];
+        let width = best_width(&lengths, deltas);
+        let mask = low_mask(width);
+        let exceptions: Vec<(usize, u64)> = deltas
+            .iter()
+            .enumerate()
+            .filter(|(_, &z)| z & !mask != 0)
+            .map(|(i, &z)| (i, z >> width))
+            .collect();
+        out.push(width as u8 | if exceptions.is_empty() { 0 } else { 0x80 });
         let mut writer = BitWriter::new(out);
-        for &z in &block[..chunk.len()] {
-            writer.put(z, width);
+        for &z in deltas {
+            writer.put(z & mask, width);
         }
         writer.finish();
+        if !exceptions.is_empty() {
+            out.push((exceptions.len() - 1) as u8);
+            for (i, high) in exceptions {
+                out.push(i as u8);
+                put_varint(out, high);
+            }
+        }
     }
+}
+
+fn low_mask(width: u32) -> u64 {
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    }
+}
+
+fn varint_len(v: u64) -> usize {
+    (64 - v.leading_zeros() as usize).max(1).div_ceil(7)
+}
+
+/// The width that minimises the block's size in bits (packed part plus exceptions).
+fn best_width(lengths: &[usize; 65], deltas: &[u64]) -> u32 {
+    let n = deltas.len();
+    let max = (0..=64).rev().find(|&b| lengths[b] > 0).unwrap_or(0);
+    let mut best = (n * max, max as u32);
+    let mut above = 0usize; // deltas longer than the candidate width
+    for w in (0..max).rev() {
+        above += lengths[w + 1];
+        if above > BLOCK / 4 {
+            break;
+        }
+        let exception_bits: usize = deltas
+            .iter()
+            .filter(|&&z| z >> w != 0)
+            .map(|&z| 8 + 8 * varint_len(z >> w))
+            .sum();
+        let cost = n * w + 8 + exception_bits;
+        if cost < best.0 {
+            best = (cost, w as u32);
+        }
+    }
+    best.1
 }
 
 fn decode_integers(r: &mut Reader, out: &mut [Point]) -> Result<(), CodecError> {
     let mut prev = unzigzag(r.varint()?);
     out[0].value = prev as f64;
+    let mut block = [0u64; BLOCK];
     for chunk in out[1..].chunks_mut(BLOCK) {
-        let width = r.byte()? as u32;
+        let head = r.byte()?;
+        let width = (head & 0x7f) as u32;
         if width > 64 {
             return Err(CodecError::Corrupt("bit width"));
         }
         let nbytes = (chunk.len() * width as usize).div_ceil(8);
         let packed = r.take(nbytes)?;
         let mut bits = BitReader::new(packed);
-        for p in chunk.iter_mut() {
-            prev = prev.wrapping_add(unzigzag(bits.get(width)));
+        let deltas = &mut block[..chunk.len()];
+        for z in deltas.iter_mut() {
+            *z = bits.get(width);
+        }
+        if head & 0x80 != 0 {
+            let count = r.byte()? as usize + 1;
+            for _ in 0..count {
+                let i = r.byte()? as usize;
+                let high = r.varint()?;
+                if i >= deltas.len() || width >= 64 {
+                    return Err(CodecError::Corrupt("exception"));
+                }
+                deltas[i] |= high << width;
+            }
+        }
+        for (p, &z) in chunk.iter_mut().zip(deltas.iter()) {
+            prev = prev.wrapping_add(unzigzag(z));
             p.value = prev as f64;
         }
     }

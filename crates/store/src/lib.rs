@@ -811,7 +811,7 @@ fn open_sqlite_conn(path: &Path, settings: &StoreSettings) -> Result<rusqlite::C
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+        "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;",
         settings.sqlite_cache_kib
     ))?;
