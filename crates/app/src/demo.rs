@@ -390,8 +390,10 @@ impl HouseholdDay<'_> {
         let cold = (15.0 - self.weather.temperature_c).max(0.0);
         match h.heating {
             Heating::HeatPump { rated_w } if cold > 0.0 => {
+                // Each heat pump has its own cycle (20 to 40 min), so their sum does not beat.
+                let period = 1200.0 + (h.fridge_period_s - 2400.0);
                 let duty = (cold / 18.0).min(0.95);
-                if ((abs_s + h.fridge_phase_s * 3.0) % 1800.0) < duty * 1800.0 {
+                if ((abs_s + h.fridge_phase_s * 3.0) % period) < duty * period {
                     w += rated_w;
                 }
             }

@@ -3,7 +3,7 @@
 //! durable batch.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use domain::{Point, Unit};
 use ingest::{LineError, SeriesPoint};
@@ -103,9 +103,9 @@ impl Recorder {
         if let TokenScope::UserRead { .. } = scope {
             return Err(AppError::Forbidden("this token can read, not write".into()));
         }
-        let mut by_key: HashMap<String, (Unit, Vec<Point>)> = HashMap::new();
+        let mut by_key: HashMap<Arc<str>, (Unit, Vec<Point>)> = HashMap::new();
         let mut outcome = RecordOutcome::default();
-        let mut clock_rejects: HashMap<String, usize> = HashMap::new();
+        let mut clock_rejects: HashMap<Arc<str>, usize> = HashMap::new();
         for sp in points {
             if sp.point.ts_ms <= OLDEST_PLAUSIBLE_MS
                 || sp.point.ts_ms > now_ms + FUTURE_TOLERANCE_MS

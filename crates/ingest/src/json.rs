@@ -66,7 +66,7 @@ pub fn decode(body: &[u8]) -> Result<(Vec<SeriesPoint>, Vec<LineError>), JsonErr
         for (j, raw) in series.points.iter().enumerate() {
             match point(raw) {
                 Ok((ts_ms, value)) => points.push(SeriesPoint {
-                    series_key: series.channel.clone(),
+                    series_key: std::sync::Arc::from(series.channel.as_str()),
                     unit,
                     point: Point {
                         ts_ms,

@@ -14,7 +14,7 @@ use domain::{Point, Unit};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesPoint {
     /// The name the series is registered under (e.g. the `sensor` tag).
-    pub series_key: String,
+    pub series_key: std::sync::Arc<str>,
     pub unit: Unit,
     pub point: Point,
 }

@@ -6,6 +6,9 @@
 //! that tag are named `measurement,tags…`. The unit is Wh when the measurement or field says
 //! energy (`energy`, `Wh`, `kWh` — kWh is converted), W otherwise.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use domain::{Point, Unit};
 
 use crate::{LineError, SeriesPoint};
@@ -71,21 +74,15 @@ pub fn decode(
 ) -> (Vec<SeriesPoint>, Vec<LineError>) {
     let mut points = Vec::with_capacity(body.len() / 48);
     let mut errors = Vec::new();
-    let mut last_key: Option<(Vec<u8>, String, Unit, f64)> = None;
+    let mut keys: KeyCache = HashMap::new();
     for (idx, raw) in body.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let trimmed = trim(line);
         if trimmed.is_empty() || trimmed[0] == b'#' {
             continue;
         }
-        if let Err(reason) = decode_line(
-            trimmed,
-            precision,
-            naming,
-            now_ms,
-            &mut points,
-            &mut last_key,
-        ) {
+        if let Err(reason) = decode_line(trimmed, precision, naming, now_ms, &mut points, &mut keys)
+        {
             errors.push(LineError {
                 line: idx + 1,
                 reason,
@@ -149,15 +146,16 @@ fn unescape(s: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-type KeyCache = Option<(Vec<u8>, String, Unit, f64)>;
+/// Series already named in this body, by their raw bytes: name, unit, scale.
+type KeyCache<'a> = HashMap<&'a [u8], (Arc<str>, Unit, f64)>;
 
-fn decode_line(
-    line: &[u8],
+fn decode_line<'a>(
+    line: &'a [u8],
     precision: Precision,
     naming: &Naming,
     now_ms: i64,
     out: &mut Vec<SeriesPoint>,
-    cache: &mut KeyCache,
+    cache: &mut KeyCache<'a>,
 ) -> Result<(), String> {
     let (series, rest) = split_unescaped(line, b' ', false);
     let rest = rest.ok_or("missing fields (expected 'measurement,tags field=value timestamp')")?;
@@ -169,21 +167,18 @@ fn decode_line(
     let ts_ms = match ts.map(trim) {
         None | Some(b"") => now_ms,
         Some(ts) => {
-            let text = std::str::from_utf8(ts).map_err(|_| "invalid timestamp")?;
-            let value: i64 = text
-                .parse()
-                .map_err(|_| format!("invalid timestamp '{text}'"))?;
+            let value = parse_i64(ts)
+                .ok_or_else(|| format!("invalid timestamp '{}'", String::from_utf8_lossy(ts)))?;
             precision.to_ms(value)
         }
     };
-    // Series key and unit, cached for consecutive lines of the same series.
-    let (key, unit, scale) = match cache {
-        Some((bytes, key, unit, scale)) if bytes.as_slice() == series => {
-            (key.clone(), *unit, *scale)
-        }
-        _ => {
+    // Series key and unit, named once per body.
+    let (key, unit, scale) = match cache.get(series) {
+        Some((key, unit, scale)) => (key.clone(), *unit, *scale),
+        None => {
             let (key, unit, scale) = series_key(series, naming)?;
-            *cache = Some((series.to_vec(), key.clone(), unit, scale));
+            let key: Arc<str> = Arc::from(key);
+            cache.insert(series, (key.clone(), unit, scale));
             (key, unit, scale)
         }
     };
@@ -205,7 +200,7 @@ fn decode_line(
         let series_key = if name == b"value" {
             key.clone()
         } else {
-            format!("{key}.{}", unescape(name)?)
+            Arc::from(format!("{key}.{}", unescape(name)?))
         };
         out.push(SeriesPoint {
             series_key,
@@ -224,6 +219,11 @@ fn decode_line(
 
 /// Parses a field value; `None` for strings (kept by InfluxDB, not by us).
 fn field_number(value: &[u8]) -> Result<Option<f64>, String> {
+    if let Some(int) = value.strip_suffix(b"i") {
+        if let Some(v) = parse_i64(int) {
+            return Ok(Some(v as f64));
+        }
+    }
     let text = std::str::from_utf8(value).map_err(|_| "invalid UTF-8 in field value")?;
     if text.starts_with('"') {
         if text.len() < 2 || !text.ends_with('"') {
@@ -246,6 +246,26 @@ fn field_number(value: &[u8]) -> Result<Option<f64>, String> {
     parsed
         .map(Some)
         .ok_or_else(|| format!("invalid number '{text}'"))
+}
+
+/// A decimal integer, without allocating; `None` if it is not one or overflows.
+fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((b - b'0') as i64)?;
+    }
+    Some(if negative { -v } else { v })
 }
 
 fn series_key(series: &[u8], naming: &Naming) -> Result<(String, Unit, f64), String> {
@@ -328,7 +348,7 @@ mod tests {
         };
         let (points, errors) = decode(body.as_bytes(), Precision::Seconds, &naming, 0);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(points[0].series_key, "house_power");
+        assert_eq!(&*points[0].series_key, "house_power");
         assert_eq!(points[0].point.value, 1234.5);
         assert_eq!(points[1].unit, Unit::WattHour);
         assert_eq!(points[1].point.value, 12_500.0);
@@ -349,7 +369,7 @@ mod tests {
         assert_eq!(lines, vec![2, 3, 6, 7], "{errors:?}");
         assert!(errors[1].reason.contains("invalid number 'abc'"));
         assert!(errors[2].reason.contains("timestamp"));
-        let keys: Vec<&str> = points.iter().map(|p| p.series_key.as_str()).collect();
+        let keys: Vec<&str> = points.iter().map(|p| &*p.series_key).collect();
         assert_eq!(keys, vec!["a", "f", "f.other"]);
     }
 
@@ -357,7 +377,7 @@ mod tests {
     fn escapes_missing_tag_and_missing_timestamp() {
         let (points, errors) = run("my\\ power,room=living\\ room value=5", Precision::Seconds);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(points[0].series_key, "my power,room=living room");
+        assert_eq!(&*points[0].series_key, "my power,room=living room");
         assert_eq!(points[0].point.ts_ms, 42);
     }
 

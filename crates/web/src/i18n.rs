@@ -104,6 +104,9 @@ impl Catalog {
     /// `il y a 3 min`.
     pub fn ago(&self, elapsed_ms: i64) -> String {
         let s = elapsed_ms.max(0) / 1000;
+        if s < 10 {
+            return self.t("ago_now").to_string();
+        }
         let (key, n) = match s {
             0..=119 => ("ago_seconds", s),
             120..=7199 => ("ago_minutes", s / 60),
