@@ -237,7 +237,7 @@ async fn coordinator_sees_members_and_last_contact() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("flukso-a") && page.body.contains("Bob"));
     assert!(
-        page.body.contains("il y a"),
+        page.body.contains("instant"),
         "last contact shown relative to now"
     );
 }
