@@ -17,8 +17,9 @@ pub enum ImportFormat {
     Grid,
     /// Quarter-hour energies (kWh) of one channel, e.g. a low-voltage cabin.
     Slots { channel: String, kind: ChannelKind },
-    /// Raw `timestamp,value` readings of one channel.
-    Points { channel: String, unit: Unit },
+    /// Raw `timestamp,value` readings of one channel; values are multiplied by `scale`
+    /// (1000 for kW or kWh files).
+    Points { channel: String, unit: Unit, scale: f64 },
 }
 
 /// Options of one import.
@@ -35,6 +36,8 @@ pub struct ImportOptions {
 pub struct ImportSummary {
     pub rows: usize,
     pub imported: usize,
+    /// Rows left out on purpose (the mapping's `skip_if`).
+    pub skipped: usize,
     pub rejected: Vec<LineError>,
     pub channels: Vec<String>,
 }
@@ -58,6 +61,7 @@ pub fn import_csv(
             let out =
                 ingest::csv::decode_grid(text, &options.mapping, &tz).map_err(AppError::Invalid)?;
             summary.rows = out.rows;
+            summary.skipped = out.skipped;
             summary.rejected = out.errors;
             let total: usize = out.items.iter().map(|s| s.intervals.len()).sum();
             for series in &out.items {
@@ -90,6 +94,7 @@ pub fn import_csv(
             let out = ingest::csv::decode_slots(text, &options.mapping, &tz, Provenance::Measured)
                 .map_err(AppError::Invalid)?;
             summary.rows = out.rows;
+            summary.skipped = out.skipped;
             summary.rejected = out.errors;
             let id = channel_for(
                 store,
@@ -106,10 +111,11 @@ pub fn import_csv(
             }
             summary.channels.push(channel.clone());
         }
-        ImportFormat::Points { channel, unit } => {
+        ImportFormat::Points { channel, unit, scale } => {
             let out = ingest::csv::decode_points(text, &options.mapping, &tz)
                 .map_err(AppError::Invalid)?;
             summary.rows = out.rows;
+            summary.skipped = out.skipped;
             summary.rejected = out.errors;
             let kind = if *unit == Unit::Watt {
                 ChannelKind::Consumption
@@ -128,7 +134,10 @@ pub fn import_csv(
                 store.write_points(
                     &[ChannelPoints {
                         channel_id: id,
-                        points: chunk.to_vec(),
+                        points: chunk
+                            .iter()
+                            .map(|p| domain::Point { ts_ms: p.ts_ms, value: p.value * scale })
+                            .collect(),
                     }],
                     0,
                 )?;

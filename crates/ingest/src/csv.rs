@@ -26,6 +26,9 @@ pub struct ColumnMapping {
     pub value: Option<String>,
     pub status: Option<String>,
     pub meter: Option<String>,
+    /// Rows whose column (first) has this value (second) are skipped, e.g. rows a data
+    /// packager filled in: `skip_if=imputed_copy_of_prev_day:True`.
+    pub skip_if: Option<(String, String)>,
 }
 
 impl ColumnMapping {
@@ -45,7 +48,12 @@ impl ColumnMapping {
                 "value" => m.value = v,
                 "status" => m.status = v,
                 "meter" => m.meter = v,
-                other => return Err(format!("column mapping: unknown field '{other}' (timestamp, date, time, register, value, status, meter)")),
+                "skip_if" => {
+                    let rule = v.unwrap_or_default();
+                    let (column, value) = rule.split_once(':').ok_or_else(|| format!("column mapping: skip_if='{rule}': expected skip_if=Column:Value"))?;
+                    m.skip_if = Some((column.trim().to_string(), value.trim().to_string()));
+                }
+                other => return Err(format!("column mapping: unknown field '{other}' (timestamp, date, time, register, value, status, meter, skip_if)")),
             }
         }
         Ok(m)
@@ -73,6 +81,8 @@ pub struct GridSeries {
 pub struct CsvOutcome<T> {
     pub items: T,
     pub rows: usize,
+    /// Rows left out on purpose (`skip_if`).
+    pub skipped: usize,
     pub errors: Vec<LineError>,
 }
 
@@ -98,6 +108,7 @@ const TIME_NAMES: &[&str] = &[
 ];
 const TS_NAMES: &[&str] = &[
     "timestamp",
+    "date_time",
     "ts",
     "datetime",
     "time_utc",
@@ -401,6 +412,7 @@ pub fn decode_grid(
     let mut out = CsvOutcome {
         items: Vec::new(),
         rows: 0,
+        skipped: 0,
         errors: Vec::new(),
     };
     let mut series: HashMap<(String, Direction), HashMap<i64, Interval>> = HashMap::new();
@@ -489,6 +501,21 @@ pub fn decode_points(
     mapping: &ColumnMapping,
     tz: &TimeZone,
 ) -> Result<CsvOutcome<Vec<Point>>, String> {
+    let numbered = decode_numbered_points(text, mapping, tz)?;
+    Ok(CsvOutcome {
+        items: numbered.items.into_iter().map(|(_, p)| p).collect(),
+        rows: numbered.rows,
+        skipped: numbered.skipped,
+        errors: numbered.errors,
+    })
+}
+
+/// Points with the line each came from.
+fn decode_numbered_points(
+    text: &str,
+    mapping: &ColumnMapping,
+    tz: &TimeZone,
+) -> Result<CsvOutcome<Vec<(usize, Point)>>, String> {
     let table = sniff(text);
     let (headers, records) = read_records(text, &table)?;
     let ts_col = find(&headers, &mapping.timestamp, TS_NAMES)?;
@@ -507,11 +534,22 @@ pub fn decode_points(
     let mut out = CsvOutcome {
         items: Vec::new(),
         rows: 0,
+        skipped: 0,
         errors: Vec::new(),
+    };
+    let skip = match &mapping.skip_if {
+        Some((column, value)) => Some((find(&headers, &Some(column.clone()), &[])?.expect("found or error"), value.clone())),
+        None => None,
     };
     let mut previous = None;
     for (line, record) in records {
         out.rows += 1;
+        if let (Some((c, v)), Ok(row)) = (&skip, &record) {
+            if row.get(*c) == Some(v) {
+                out.skipped += 1;
+                continue;
+            }
+        }
         let result = record.and_then(|row| {
             let ts_ms = match ts_col {
                 Some(c) => parse_timestamp(cell(&row, c, "timestamp")?, tz, previous)?,
@@ -526,7 +564,7 @@ pub fn decode_points(
             Ok(Point { ts_ms, value })
         });
         match result {
-            Ok(p) => out.items.push(p),
+            Ok(p) => out.items.push((line, p)),
             Err(reason) => out.errors.push(LineError { line, reason }),
         }
     }
@@ -541,13 +579,14 @@ pub fn decode_slots(
     tz: &TimeZone,
     provenance: Provenance,
 ) -> Result<CsvOutcome<Vec<Interval>>, String> {
-    let points = decode_points(text, mapping, tz)?;
+    let points = decode_numbered_points(text, mapping, tz)?;
     let mut out = CsvOutcome {
         items: Vec::new(),
         rows: points.rows,
+        skipped: points.skipped,
         errors: points.errors,
     };
-    for (i, p) in points.items.into_iter().enumerate() {
+    for (line, p) in points.items {
         match Slot::starting_at_ms(p.ts_ms) {
             Ok(slot) => {
                 let mean_w = p.value * 1000.0 * 3_600_000.0 / SLOT_MS as f64;
@@ -562,7 +601,7 @@ pub fn decode_slots(
                 });
             }
             Err(_) => out.errors.push(LineError {
-                line: i + 2,
+                line,
                 reason: "timestamp is not the start of a quarter-hour".into(),
             }),
         }

@@ -31,7 +31,7 @@ pub struct CsvArgs {
     /// Channel (series key) for slots and points files.
     #[arg(long)]
     pub channel: Option<String>,
-    /// Unit of a points file: W or Wh.
+    /// Unit of a points file: W, kW, Wh or kWh (kW and kWh are stored as W and Wh).
     #[arg(long, default_value = "W")]
     pub unit: String,
     /// Kind of a slots channel (cabin, consumption, production, grid_import, grid_export).
@@ -60,10 +60,14 @@ pub fn run(args: CsvArgs) -> anyhow::Result<()> {
             channel: channel()?,
             kind: ChannelKind::parse(&args.kind)?,
         },
-        CsvFormat::Points => ImportFormat::Points {
-            channel: channel()?,
-            unit: Unit::parse(&args.unit)?,
-        },
+        CsvFormat::Points => {
+            let (unit, scale) = match args.unit.as_str() {
+                "kW" => (Unit::Watt, 1000.0),
+                "kWh" => (Unit::WattHour, 1000.0),
+                other => (Unit::parse(other)?, 1.0),
+            };
+            ImportFormat::Points { channel: channel()?, unit, scale }
+        }
     };
     let options = ImportOptions {
         format,
@@ -88,10 +92,11 @@ pub fn run(args: CsvArgs) -> anyhow::Result<()> {
             .with_context(|| format!("{}", file.display()))?;
         bar.finish_and_clear();
         println!(
-            "{}: {} rows, {} imported, {} rejected (channels: {})",
+            "{}: {} rows, {} imported, {} skipped, {} rejected (channels: {})",
             file.display(),
             summary.rows,
             summary.imported,
+            summary.skipped,
             summary.rejected.len(),
             summary.channels.join(", ")
         );
