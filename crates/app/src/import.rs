@@ -19,7 +19,11 @@ pub enum ImportFormat {
     Slots { channel: String, kind: ChannelKind },
     /// Raw `timestamp,value` readings of one channel; values are multiplied by `scale`
     /// (1000 for kW or kWh files).
-    Points { channel: String, unit: Unit, scale: f64 },
+    Points {
+        channel: String,
+        unit: Unit,
+        scale: f64,
+    },
 }
 
 /// Options of one import.
@@ -111,7 +115,11 @@ pub fn import_csv(
             }
             summary.channels.push(channel.clone());
         }
-        ImportFormat::Points { channel, unit, scale } => {
+        ImportFormat::Points {
+            channel,
+            unit,
+            scale,
+        } => {
             let out = ingest::csv::decode_points(text, &options.mapping, &tz)
                 .map_err(AppError::Invalid)?;
             summary.rows = out.rows;
@@ -136,7 +144,10 @@ pub fn import_csv(
                         channel_id: id,
                         points: chunk
                             .iter()
-                            .map(|p| domain::Point { ts_ms: p.ts_ms, value: p.value * scale })
+                            .map(|p| domain::Point {
+                                ts_ms: p.ts_ms,
+                                value: p.value * scale,
+                            })
                             .collect(),
                     }],
                     0,

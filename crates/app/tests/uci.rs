@@ -8,14 +8,18 @@ use ingest::csv::ColumnMapping;
 use store::{Store, StoreSettings};
 
 fn data_file() -> Option<std::path::PathBuf> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/uci_household_2007-01_1min.csv");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/uci_household_2007-01_1min.csv");
     path.exists().then_some(path)
 }
 
 #[test]
 fn a_real_month_imports_with_its_gaps() {
     let Some(path) = data_file() else {
-        assert!(std::env::var("VOISINS_REQUIRE_SERVICES").as_deref() != Ok("1"), "../shared/data is missing");
+        assert!(
+            std::env::var("VOISINS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "../shared/data is missing"
+        );
         eprintln!("shared data not found: skipped");
         return;
     };
@@ -24,17 +28,30 @@ fn a_real_month_imports_with_its_gaps() {
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open_sqlite(&dir.join("v.db"), StoreSettings::default()).unwrap();
     // A 90 s bridge: one missing minute (two readings 120 s apart) is a gap.
-    let community = store.create_community("Sceaux", "Europe/Paris", 90_000).unwrap();
+    let community = store
+        .create_community("Sceaux", "Europe/Paris", 90_000)
+        .unwrap();
     let meter = store.add_meter(community, None, "uci").unwrap();
     let options = ImportOptions {
-        format: ImportFormat::Points { channel: "uci".into(), unit: Unit::Watt, scale: 1000.0 },
-        mapping: ColumnMapping::parse("timestamp=date_time,value=Global_active_power,skip_if=imputed_copy_of_prev_day:True").unwrap(),
+        format: ImportFormat::Points {
+            channel: "uci".into(),
+            unit: Unit::Watt,
+            scale: 1000.0,
+        },
+        mapping: ColumnMapping::parse(
+            "timestamp=date_time,value=Global_active_power,skip_if=imputed_copy_of_prev_day:True",
+        )
+        .unwrap(),
         meter_id: Some(meter),
     };
     let summary = import_csv(&store, community, &text, &options, &mut |_, _| {}).unwrap();
     assert_eq!(summary.rows, 44_640, "31 days of minutes");
     assert_eq!(summary.skipped, 3, "the imputed minutes");
-    assert!(summary.rejected.is_empty(), "{:?}", &summary.rejected[..summary.rejected.len().min(5)]);
+    assert!(
+        summary.rejected.is_empty(),
+        "{:?}",
+        &summary.rejected[..summary.rejected.len().min(5)]
+    );
     assert_eq!(summary.imported, 44_637);
 
     let channel = store.channel_by_key(community, "uci").unwrap().unwrap();
@@ -51,7 +68,10 @@ fn a_real_month_imports_with_its_gaps() {
         .filter(|l| l.ends_with("False"))
         .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap() / 60.0)
         .sum();
-    assert!((total_kwh - rectangles_kwh).abs() / rectangles_kwh < 0.005, "{total_kwh} kWh vs {rectangles_kwh} kWh");
+    assert!(
+        (total_kwh - rectangles_kwh).abs() / rectangles_kwh < 0.005,
+        "{total_kwh} kWh vs {rectangles_kwh} kWh"
+    );
 
     // 2007-01-14 18:36 Paris (17:36Z) was imputed: its quarter-hour misses the 120 s around it.
     let gap = Slot::containing_ms(1_168_796_160_000);

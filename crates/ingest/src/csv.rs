@@ -538,7 +538,10 @@ fn decode_numbered_points(
         errors: Vec::new(),
     };
     let skip = match &mapping.skip_if {
-        Some((column, value)) => Some((find(&headers, &Some(column.clone()), &[])?.expect("found or error"), value.clone())),
+        Some((column, value)) => Some((
+            find(&headers, &Some(column.clone()), &[])?.expect("found or error"),
+            value.clone(),
+        )),
         None => None,
     };
     let mut previous = None;

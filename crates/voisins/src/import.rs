@@ -66,7 +66,11 @@ pub fn run(args: CsvArgs) -> anyhow::Result<()> {
                 "kWh" => (Unit::WattHour, 1000.0),
                 other => (Unit::parse(other)?, 1.0),
             };
-            ImportFormat::Points { channel: channel()?, unit, scale }
+            ImportFormat::Points {
+                channel: channel()?,
+                unit,
+                scale,
+            }
         }
     };
     let options = ImportOptions {

@@ -83,7 +83,7 @@ fn grid_csv_import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
             "bad rows make the command fail (round {round})"
         );
         assert!(
-            stdout.contains("5 rows, 3 imported, 2 rejected"),
+            stdout.contains("5 rows, 3 imported, 0 skipped, 2 rejected"),
             "{stdout}"
         );
         assert!(

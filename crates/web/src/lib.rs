@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(pages::home))
         .route("/community", get(pages::community))
         .route("/members", get(pages::members))
+        .route("/members/{id}", get(pages::member))
         .route("/health", get(|| async { "ok" }))
         .route("/static/{file}", get(static_file))
         .route("/write", post(api::write_line_protocol))

@@ -371,44 +371,95 @@ fn time_of_day(state: &AppState, ts_ms: i64) -> String {
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     page(state, headers, |s, viewer, lang| {
         let catalog = s.0.catalogs.get(lang);
-        let store = &s.0.store;
-        let community = store.community(viewer.user.community_id)?;
-        let day = today(s)?;
-        let base = json!({ "title": catalog.t("home_title"), "active": "home", "community_name": community.name, "today_label": catalog.date(day.date), "timezone": community.timezone, "charts": true });
-        let Some(member_id) = viewer.user.member_id else {
-            return render(s, "home.html", lang, "/home", Some(viewer), merge(base, json!({ "no_member": true, "charts": false, "member_name": viewer.user.display_name })));
-        };
-        let member = store.member(member_id)?;
-        let live = app::dashboard::member_live(store, community.id, member_id, s.now_ms())?;
-        let channels = store.member_channels(member_id)?;
-        let has_production = channels.iter().any(|c| c.kind() == Some(domain::ChannelKind::Production));
-        let (from, to) = resolve_range(&RangeQuery::default(), &community_tz(s)?, s.now_ms())?;
-        let curve = app::dashboard::member_curve(store, community.id, member_id, from, to)?;
-        let ctx = json!({
-            "member_name": member.name,
-            "live": {
-                "power": live.power_w.map_or("—".to_string(), |w| catalog.power(w)),
-                "production": live.production_w.map_or("—".to_string(), |w| catalog.power(w)),
-                "has_production": has_production,
-                "as_of": live.as_of_ms.map_or(catalog.t("home_live_none").to_string(), |t| format!("{} {}", catalog.t("home_live_as_of"), time_of_day(s, t))),
-            },
-            "today": {
-                "consumption": catalog.energy(live.today.consumption_wh),
-                "production": catalog.energy(live.today.production_wh),
-                "self_consumed": catalog.energy(live.today.self_consumed_wh),
-            },
-            "chart": chart(catalog, "curve", catalog.t("home_curve"), "/api/v1/me/curve", &curve)?,
-        });
-        render(s, "home.html", lang, "/home", Some(viewer), merge(base, ctx))
+        match viewer.user.member_id {
+            Some(member_id) => member_page(s, viewer, lang, member_id, true),
+            None => {
+                let community = s.0.store.community(viewer.user.community_id)?;
+                let ctx = json!({ "title": catalog.t("home_title"), "heading": catalog.t("home_title"), "active": "home", "community_name": community.name, "today_label": catalog.date(today(s)?.date), "no_member": true, "member_name": viewer.user.display_name });
+                render(s, "home.html", lang, "/home", Some(viewer), ctx)
+            }
+        }
     })
     .await
 }
 
-fn merge(mut a: Value, b: Value) -> Value {
-    if let (Value::Object(a), Value::Object(b)) = (&mut a, b) {
-        a.extend(b);
-    }
-    a
+/// A coordinator's view of one member: only for members who share their curve.
+pub async fn member(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    page(state, headers, move |s, viewer, lang| {
+        let member = s.0.store.member(id).map_err(|_| WebError::NotFound)?;
+        if !viewer.can_see_member(&member) {
+            return Err(WebError::Forbidden(
+                "this member does not share their curve".into(),
+            ));
+        }
+        member_page(s, viewer, lang, id, viewer.user.member_id == Some(id))
+    })
+    .await
+}
+
+/// Live power, today's energy and the load curve of one member.
+fn member_page(
+    s: &AppState,
+    viewer: &Viewer,
+    lang: &str,
+    member_id: i64,
+    own: bool,
+) -> Result<String, WebError> {
+    let catalog = s.0.catalogs.get(lang);
+    let store = &s.0.store;
+    let community = store.community(viewer.user.community_id)?;
+    let day = today(s)?;
+    let member = store.member(member_id)?;
+    let live = app::dashboard::member_live(store, community.id, member_id, s.now_ms())?;
+    let channels = store.member_channels(member_id)?;
+    let has_production = channels
+        .iter()
+        .any(|c| c.kind() == Some(domain::ChannelKind::Production));
+    let (from, to) = resolve_range(&RangeQuery::default(), &community_tz(s)?, s.now_ms())?;
+    let curve = app::dashboard::member_curve(store, community.id, member_id, from, to)?;
+    let (heading, active, path, api) = if own {
+        (
+            catalog.t("home_title").to_string(),
+            "home",
+            "/home".to_string(),
+            "/api/v1/me".to_string(),
+        )
+    } else {
+        (
+            member.name.clone(),
+            "members",
+            format!("/members/{member_id}"),
+            format!("/api/v1/members/{member_id}"),
+        )
+    };
+    let ctx = json!({
+        "title": heading,
+        "heading": heading,
+        "active": active,
+        "community_name": community.name,
+        "today_label": catalog.date(day.date),
+        "timezone": community.timezone,
+        "charts": true,
+        "member_name": member.name,
+        "live_url": format!("{api}/live"),
+        "live": {
+            "power": live.power_w.map_or("—".to_string(), |w| catalog.power(w)),
+            "production": live.production_w.map_or("—".to_string(), |w| catalog.power(w)),
+            "has_production": has_production,
+            "as_of": live.as_of_ms.map_or(catalog.t("home_live_none").to_string(), |t| format!("{} {}", catalog.t("home_live_as_of"), time_of_day(s, t))),
+        },
+        "today": {
+            "consumption": catalog.energy(live.today.consumption_wh),
+            "production": catalog.energy(live.today.production_wh),
+            "self_consumed": catalog.energy(live.today.self_consumed_wh),
+        },
+        "chart": chart(catalog, "curve", catalog.t(if own { "home_curve" } else { "member_curve" }), &format!("{api}/curve"), &curve)?,
+    });
+    render(s, "home.html", lang, &path, Some(viewer), ctx)
 }
 
 pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -473,6 +524,7 @@ pub async fn members(State(state): State<AppState>, headers: HeaderMap) -> Respo
                     .collect();
                 rows.push(json!({
                     "name": m.name,
+                    "href": m.consent_individual.then(|| format!("/members/{}", m.id)),
                     "kind": catalog.t(&format!("kind_{}", m.kind.as_str())),
                     "meter": meter.name,
                     "channels": chans,

@@ -140,7 +140,7 @@ async fn send(w: &World, req: Request<Body>) -> Reply {
     Reply {
         status,
         headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
+        body: String::from_utf8_lossy(&bytes).replace("&#x2f;", "/"), // templates escape "/" in attributes
     }
 }
 
@@ -219,6 +219,20 @@ async fn resident_logs_in_and_sees_home_in_three_languages() {
         "{}",
         community.body
     );
+    assert_eq!(
+        send(&w, get(&format!("/members/{}", w.member_b), &session))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "Alice never sees Bob's page"
+    );
+    assert_eq!(
+        send(&w, get(&format!("/members/{}", w.member_a), &session))
+            .await
+            .status,
+        StatusCode::OK,
+        "her own page"
+    );
     let members = send(&w, get("/members", &session)).await;
     assert_eq!(
         members.status,
@@ -235,6 +249,28 @@ async fn coordinator_sees_members_and_last_contact() {
     let session = login(&w, "coord", "coord-password").await.unwrap();
     let page = send(&w, get("/members", &session)).await;
     assert_eq!(page.status, StatusCode::OK);
+    let (a, b) = (w.member_a, w.member_b);
+    assert!(
+        page.body.contains(&format!("href=\"/members/{a}\"")),
+        "Alice consented: her name links to her curve"
+    );
+    assert!(
+        !page.body.contains(&format!("href=\"/members/{b}\"")),
+        "Bob did not"
+    );
+    let alice = send(&w, get(&format!("/members/{a}"), &session)).await;
+    assert_eq!(alice.status, StatusCode::OK);
+    assert!(
+        alice.body.contains("Alice")
+            && alice.body.contains("Courbe de charge")
+            && alice.body.contains("500 W")
+    );
+    assert_eq!(
+        send(&w, get(&format!("/members/{b}"), &session))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     assert!(page.body.contains("flukso-a") && page.body.contains("Bob"));
     assert!(
         page.body.contains("instant"),
