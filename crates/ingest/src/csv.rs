@@ -39,7 +39,8 @@ impl ColumnMapping {
             let (k, v) = part
                 .split_once('=')
                 .ok_or_else(|| format!("column mapping '{part}': expected name=Header"))?;
-            let v = Some(v.trim().to_string());
+            let raw = v.trim();
+            let v = Some(raw.to_string());
             match k.trim() {
                 "timestamp" => m.timestamp = v,
                 "date" => m.date = v,
@@ -49,7 +50,7 @@ impl ColumnMapping {
                 "status" => m.status = v,
                 "meter" => m.meter = v,
                 "skip_if" => {
-                    let rule = v.unwrap_or_default();
+                    let rule = raw;
                     let (column, value) = rule.split_once(':').ok_or_else(|| format!("column mapping: skip_if='{rule}': expected skip_if=Column:Value"))?;
                     m.skip_if = Some((column.trim().to_string(), value.trim().to_string()));
                 }
