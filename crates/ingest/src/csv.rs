@@ -347,6 +347,72 @@ fn provenance(text: &str) -> Result<Provenance, String> {
     }
 }
 
+/// Where a row's instant is: one timestamp column, or a date and a time column.
+enum When {
+    Timestamp(usize),
+    DateAndTime(usize, usize),
+}
+
+impl When {
+    /// With `two_columns_default`, a two-column file without known names is `timestamp,value`.
+    fn locate(
+        headers: &[String],
+        mapping: &ColumnMapping,
+        two_columns_default: bool,
+    ) -> Result<When, String> {
+        let date = find(headers, &mapping.date, DATE_NAMES)?;
+        let time = find(headers, &mapping.time, TIME_NAMES)?;
+        let ts = find(headers, &mapping.timestamp, TS_NAMES)?
+            .or_else(|| (two_columns_default && headers.len() == 2 && date.is_none()).then_some(0));
+        match (ts, date, time) {
+            (Some(c), _, _) => Ok(When::Timestamp(c)),
+            (None, Some(d), Some(t)) => Ok(When::DateAndTime(d, t)),
+            _ => Err(format!(
+                "no timestamp column nor date and time columns in header ({})",
+                headers.join(", ")
+            )),
+        }
+    }
+
+    fn instant(
+        &self,
+        row: &[String],
+        tz: &TimeZone,
+        previous_ms: Option<i64>,
+    ) -> Result<i64, String> {
+        match *self {
+            When::Timestamp(c) => parse_timestamp(cell(row, c, "timestamp")?, tz, previous_ms),
+            When::DateAndTime(d, t) => {
+                let date = parse_date(cell(row, d, "date")?)?;
+                let time = parse_time(cell(row, t, "time")?)?;
+                local_to_ms(date.to_datetime(time), tz, previous_ms)
+            }
+        }
+    }
+}
+
+/// The mapping's `skip_if` rule, located in the header.
+struct Skip(Option<(usize, String)>);
+
+impl Skip {
+    fn locate(headers: &[String], mapping: &ColumnMapping) -> Result<Skip, String> {
+        Ok(Skip(match &mapping.skip_if {
+            Some((column, value)) => Some((
+                find(headers, &Some(column.clone()), &[])?.expect("found or error"),
+                value.clone(),
+            )),
+            None => None,
+        }))
+    }
+
+    fn applies(&self, record: &Result<Vec<String>, String>) -> bool {
+        match (&self.0, record) {
+            (Some((c, v)), Ok(row)) => row.get(*c) == Some(v),
+            _ => false,
+        }
+    }
+}
+
 /// A record with its line number, or why it could not be read.
 type NumberedRecord = (usize, Result<Vec<String>, String>);
 
@@ -396,20 +462,13 @@ pub fn decode_grid(
 ) -> Result<CsvOutcome<Vec<GridSeries>>, String> {
     let table = sniff(text);
     let (headers, records) = read_records(text, &table)?;
-    let ts_col = find(&headers, &mapping.timestamp, TS_NAMES)?;
-    let date_col = find(&headers, &mapping.date, DATE_NAMES)?;
-    let time_col = find(&headers, &mapping.time, TIME_NAMES)?;
+    let when = When::locate(&headers, mapping, false)?;
     let value_col = find(&headers, &mapping.value, VALUE_NAMES)?
         .ok_or_else(|| format!("no value column (kWh) in header ({})", headers.join(", ")))?;
     let register_col = find(&headers, &mapping.register, REGISTER_NAMES)?;
     let status_col = find(&headers, &mapping.status, STATUS_NAMES)?;
     let meter_col = find(&headers, &mapping.meter, METER_NAMES)?;
-    if ts_col.is_none() && (date_col.is_none() || time_col.is_none()) {
-        return Err(format!(
-            "no timestamp column nor date and time columns in header ({})",
-            headers.join(", ")
-        ));
-    }
+    let skip = Skip::locate(&headers, mapping)?;
     let mut out = CsvOutcome {
         items: Vec::new(),
         rows: 0,
@@ -420,6 +479,10 @@ pub fn decode_grid(
     let mut previous: HashMap<(String, String), i64> = HashMap::new();
     for (line, record) in records {
         out.rows += 1;
+        if skip.applies(&record) {
+            out.skipped += 1;
+            continue;
+        }
         let result = record.and_then(|row| {
             let meter = meter_col
                 .map(|c| cell(&row, c, "meter"))
@@ -433,14 +496,7 @@ pub fn decode_grid(
                 .to_string();
             let dir = direction(&register)?;
             let prev = previous.get(&(meter.clone(), register.clone())).copied();
-            let ts_ms = match ts_col {
-                Some(c) => parse_timestamp(cell(&row, c, "timestamp")?, tz, prev)?,
-                None => {
-                    let date = parse_date(cell(&row, date_col.expect("checked"), "date")?)?;
-                    let time = parse_time(cell(&row, time_col.expect("checked"), "time")?)?;
-                    local_to_ms(date.to_datetime(time), tz, prev)?
-                }
-            };
+            let ts_ms = when.instant(&row, tz, prev)?;
             let slot = Slot::starting_at_ms(ts_ms).map_err(|_| {
                 format!(
                     "{} is not the start of a quarter-hour",
@@ -519,50 +575,26 @@ fn decode_numbered_points(
 ) -> Result<CsvOutcome<Vec<(usize, Point)>>, String> {
     let table = sniff(text);
     let (headers, records) = read_records(text, &table)?;
-    let ts_col = find(&headers, &mapping.timestamp, TS_NAMES)?;
-    let date_col = find(&headers, &mapping.date, DATE_NAMES)?;
-    let time_col = find(&headers, &mapping.time, TIME_NAMES)?;
+    let when = When::locate(&headers, mapping, true)?;
     let value_col = find(&headers, &mapping.value, VALUE_NAMES)?
         .or_else(|| (headers.len() == 2).then_some(1))
         .ok_or_else(|| format!("no value column in header ({})", headers.join(", ")))?;
-    let ts_col = ts_col.or_else(|| (headers.len() == 2 && date_col.is_none()).then_some(0));
-    if ts_col.is_none() && (date_col.is_none() || time_col.is_none()) {
-        return Err(format!(
-            "no timestamp column nor date and time columns in header ({})",
-            headers.join(", ")
-        ));
-    }
+    let skip = Skip::locate(&headers, mapping)?;
     let mut out = CsvOutcome {
         items: Vec::new(),
         rows: 0,
         skipped: 0,
         errors: Vec::new(),
     };
-    let skip = match &mapping.skip_if {
-        Some((column, value)) => Some((
-            find(&headers, &Some(column.clone()), &[])?.expect("found or error"),
-            value.clone(),
-        )),
-        None => None,
-    };
     let mut previous = None;
     for (line, record) in records {
         out.rows += 1;
-        if let (Some((c, v)), Ok(row)) = (&skip, &record) {
-            if row.get(*c) == Some(v) {
-                out.skipped += 1;
-                continue;
-            }
+        if skip.applies(&record) {
+            out.skipped += 1;
+            continue;
         }
         let result = record.and_then(|row| {
-            let ts_ms = match ts_col {
-                Some(c) => parse_timestamp(cell(&row, c, "timestamp")?, tz, previous)?,
-                None => {
-                    let date = parse_date(cell(&row, date_col.expect("checked"), "date")?)?;
-                    let time = parse_time(cell(&row, time_col.expect("checked"), "time")?)?;
-                    local_to_ms(date.to_datetime(time), tz, previous)?
-                }
-            };
+            let ts_ms = when.instant(&row, tz, previous)?;
             let value = number(cell(&row, value_col, "value")?, &table)?;
             previous = Some(ts_ms);
             Ok(Point { ts_ms, value })

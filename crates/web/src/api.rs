@@ -245,8 +245,13 @@ fn curve_response(curve: app::dashboard::Curve, csv: bool) -> Response {
 }
 
 fn respond<T: serde::Serialize>(r: Result<T, WebError>) -> Response {
+    respond_with(r, |v| Json(v).into_response())
+}
+
+/// The answer for a result: `ok` for a value, the error's own response otherwise.
+fn respond_with<T>(r: Result<T, WebError>, ok: impl FnOnce(T) -> Response) -> Response {
     match r {
-        Ok(v) => Json(v).into_response(),
+        Ok(v) => ok(v),
         Err(e) => e.into_response(),
     }
 }
@@ -344,10 +349,7 @@ async fn member_curve_for(
             )?)
         })
         .await;
-    match result {
-        Ok(curve) => curve_response(curve, csv),
-        Err(e) => e.into_response(),
-    }
+    respond_with(result, |curve| curve_response(curve, csv))
 }
 
 pub async fn me_curve(
@@ -404,10 +406,7 @@ pub async fn community_curve(
             )?)
         })
         .await;
-    match result {
-        Ok(curve) => curve_response(curve, csv),
-        Err(e) => e.into_response(),
-    }
+    respond_with(result, |curve| curve_response(curve, csv))
 }
 
 /// `GET /api/v1/community/quarter-hours?kind=consumption&from=…&to=…`: the community total of
