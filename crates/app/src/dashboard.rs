@@ -348,3 +348,58 @@ pub fn member_curve(
         series,
     })
 }
+
+/// The low-voltage cabin against the metered members behind it.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct CabinView {
+    /// Net energy measured through the cabin (negative: local PV sent upstream).
+    pub measured_wh: f64,
+    /// Metered members' consumption minus production over the same quarter-hours.
+    pub members_net_wh: f64,
+    /// Share of the cabin's flow that the metered members explain.
+    pub coverage: Option<f64>,
+    /// Quarter-hours in which the cabin sent energy upstream.
+    pub reverse_flow_slots: usize,
+    pub slots: usize,
+}
+
+/// Cabin figures over `[from, to)`, `None` when no cabin quarter-hour is stored.
+pub fn cabin_view(
+    store: &Store,
+    community_id: i64,
+    from: Slot,
+    to: Slot,
+) -> Result<Option<CabinView>, AppError> {
+    let cabin = store.community_series(community_id, ChannelKind::Cabin, from, to)?;
+    if cabin.is_empty() {
+        return Ok(None);
+    }
+    let cons: BTreeMap<Slot, f64> = store
+        .community_series(community_id, ChannelKind::Consumption, from, to)?
+        .into_iter()
+        .map(|s| (s.slot, s.energy_wh))
+        .collect();
+    let prod: BTreeMap<Slot, f64> = store
+        .community_series(community_id, ChannelKind::Production, from, to)?
+        .into_iter()
+        .map(|s| (s.slot, s.energy_wh))
+        .collect();
+    let mut view = CabinView {
+        measured_wh: 0.0,
+        members_net_wh: 0.0,
+        coverage: None,
+        reverse_flow_slots: 0,
+        slots: cabin.len(),
+    };
+    for s in &cabin {
+        view.measured_wh += s.energy_wh;
+        view.members_net_wh +=
+            cons.get(&s.slot).copied().unwrap_or(0.0) - prod.get(&s.slot).copied().unwrap_or(0.0);
+        if s.energy_wh < 0.0 {
+            view.reverse_flow_slots += 1;
+        }
+    }
+    view.coverage = (view.measured_wh > 0.0 && view.members_net_wh > 0.0)
+        .then(|| (view.members_net_wh / view.measured_wh).min(1.0));
+    Ok(Some(view))
+}

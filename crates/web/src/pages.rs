@@ -473,6 +473,14 @@ pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Res
         let month = app::dashboard::community_totals(store, community.id, month_from, day.end)?;
         let (from, to) = resolve_range(&RangeQuery::default(), &community_tz(s)?, s.now_ms())?;
         let curve = app::dashboard::community_curve(store, community.id, from, to, s.now_ms())?;
+        let cabin = app::dashboard::cabin_view(store, community.id, day.first, day.end)?.map(|c| {
+            json!({
+                "measured": catalog.energy(c.measured_wh),
+                "members": catalog.energy(c.members_net_wh),
+                "coverage": catalog.percent(c.coverage),
+                "reverse": format!("{} / {}", c.reverse_flow_slots, c.slots),
+            })
+        });
         let pct = |r: Option<f64>| (r.unwrap_or(0.0) * 100.0).clamp(0.0, 100.0).round();
         let ctx = json!({
             "title": catalog.t("community_title"),
@@ -493,6 +501,7 @@ pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Res
                 "self_sufficiency_pct": pct(month.self_sufficiency_rate),
             },
             "chart": chart(catalog, "community-curve", catalog.t("community_curve"), "/api/v1/community/curve", &curve)?,
+            "cabin": cabin,
         });
         render(s, "community.html", lang, "/community", Some(viewer), ctx)
     })
