@@ -21,9 +21,17 @@
     var n = fmt(el.dataset.lang, 0);
     var lang = el.dataset.lang;
     var span = curve.ts.length ? curve.ts[curve.ts.length - 1] - curve.ts[0] : 0;
-    var tick = new Intl.DateTimeFormat(lang, span <= 2 * 86400
-      ? { hour: "2-digit", minute: "2-digit", timeZone: tz }
-      : span <= 120 * 86400 ? { day: "numeric", month: "short", timeZone: tz } : { month: "short", year: "numeric", timeZone: tz });
+    var hourFmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: tz });
+    var dayFmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: tz });
+    var monthFmt = new Intl.DateTimeFormat(lang, { month: "short", year: "numeric", timeZone: tz });
+    var hourOf = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
+    // Ticks: hours within a day (the day itself at midnight), days, then months.
+    var tick = function (ts, incr) {
+      var d = new Date(ts * 1e3);
+      if (incr >= 28 * 86400) { return monthFmt.format(d); }
+      if (incr >= 86400) { return dayFmt.format(d); }
+      return hourOf.format(d) === "00:00" && span > 86400 + 7200 ? dayFmt.format(d) : hourFmt.format(d);
+    };
     var full = new Intl.DateTimeFormat(lang, curve.resolution_s >= 86400
       ? { weekday: "short", day: "numeric", month: "long", year: "numeric", timeZone: tz }
       : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz });
@@ -49,7 +57,7 @@
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(100, max * 1.08)]; } } },
       axes: [
         { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, space: 60,
-          values: function (u, splits) { return splits.map(function (ts) { return tick.format(new Date(ts * 1e3)); }); } },
+          values: function (u, splits, axis, space, incr) { return splits.map(function (ts) { return tick(ts, incr); }); } },
         { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, size: 64, label: labels.power,
           values: function (u, vals) { return vals.map(n); } }
       ],
