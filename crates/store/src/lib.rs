@@ -7,6 +7,7 @@
 //! Every method that returns `Ok` after writing has committed: the data is durable.
 
 pub mod codec;
+mod days;
 mod model;
 mod schema;
 mod sql;
@@ -581,15 +582,21 @@ impl Store {
 
     /// The effective (highest-provenance) quarter-hours of a channel in `[from, to)`.
     pub fn intervals(&self, channel_id: i64, from: Slot, to: Slot) -> Result<Vec<Interval>> {
+        if to <= from {
+            return Ok(Vec::new());
+        }
         self.read(|db| {
-            Ok(db
-                .query(
-                    "SELECT slot, provenance, energy_mwh, mean_mw, min_mw, max_mw, covered_ms FROM intervals
-                     WHERE channel_id = ? AND slot >= ? AND slot < ? ORDER BY slot",
-                    params![channel_id, from.index(), to.index()],
-                )?
+            let blocks = days::DayBlock::load_range(
+                db,
+                channel_id,
+                days::day_of(from),
+                days::day_of(Slot::from_index(to.index() - 1)),
+            )?;
+            Ok(blocks
                 .iter()
-                .map(write::interval_from_row)
+                .flat_map(|b| b.iter())
+                .filter(|(slot, _)| *slot >= from && *slot < to)
+                .map(|(slot, stored)| stored.to_interval(slot))
                 .collect())
         })
     }
@@ -597,17 +604,17 @@ impl Store {
     /// Every stored version of one quarter-hour, highest provenance first.
     pub fn interval_versions(&self, channel_id: i64, slot: Slot) -> Result<Vec<Interval>> {
         self.read(|db| {
-            let mut out: Vec<Interval> = Vec::new();
-            for table in ["intervals", "intervals_superseded"] {
-                let rows = db.query(
-                    &format!(
-                        "SELECT slot, provenance, energy_mwh, mean_mw, min_mw, max_mw, covered_ms FROM {table}
-                         WHERE channel_id = ? AND slot = ?"
-                    ),
-                    params![channel_id, slot.index()],
-                )?;
-                out.extend(rows.iter().map(write::interval_from_row));
-            }
+            let mut out: Vec<Interval> = days::DayBlock::load(db, channel_id, days::day_of(slot))?
+                .get(slot)
+                .map(|s| s.to_interval(slot))
+                .into_iter()
+                .collect();
+            let rows = db.query(
+                "SELECT slot, provenance, energy_mwh, mean_mw, min_mw, max_mw, covered_ms FROM intervals_superseded
+                 WHERE channel_id = ? AND slot = ?",
+                params![channel_id, slot.index()],
+            )?;
+            out.extend(rows.iter().map(write::interval_from_row));
             out.sort_by_key(|i| std::cmp::Reverse(i.provenance));
             Ok(out)
         })

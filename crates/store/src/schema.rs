@@ -45,11 +45,9 @@ CREATE TABLE raw_chunks (
     channel_id INTEGER NOT NULL, t_min_ms INTEGER NOT NULL, t_max_ms INTEGER NOT NULL,
     n INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE UNIQUE INDEX raw_chunks_by_time ON raw_chunks (channel_id, t_min_ms);
-CREATE TABLE intervals (
-    channel_id INTEGER NOT NULL, slot INTEGER NOT NULL, provenance INTEGER NOT NULL,
-    energy_mwh INTEGER NOT NULL, mean_mw INTEGER NOT NULL, min_mw INTEGER NOT NULL,
-    max_mw INTEGER NOT NULL, covered_ms INTEGER NOT NULL,
-    PRIMARY KEY (channel_id, slot)) WITHOUT ROWID;
+CREATE TABLE interval_days (
+    channel_id INTEGER NOT NULL, day INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (channel_id, day)) WITHOUT ROWID;
 CREATE TABLE intervals_superseded (
     channel_id INTEGER NOT NULL, slot INTEGER NOT NULL, provenance INTEGER NOT NULL,
     energy_mwh INTEGER NOT NULL, mean_mw INTEGER NOT NULL, min_mw INTEGER NOT NULL,
@@ -104,10 +102,9 @@ CREATE TABLE tokens (
 CREATE TABLE raw_chunks (
     channel_id BIGINT NOT NULL, t_min_ms BIGINT NOT NULL, t_max_ms BIGINT NOT NULL,
     n BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (channel_id, t_min_ms));
-CREATE TABLE intervals (
-    channel_id BIGINT NOT NULL, slot BIGINT NOT NULL, provenance BIGINT NOT NULL,
-    energy_mwh BIGINT NOT NULL, mean_mw BIGINT NOT NULL, min_mw BIGINT NOT NULL,
-    max_mw BIGINT NOT NULL, covered_ms BIGINT NOT NULL, PRIMARY KEY (channel_id, slot));
+CREATE TABLE interval_days (
+    channel_id BIGINT NOT NULL, day BIGINT NOT NULL, data BYTEA NOT NULL,
+    PRIMARY KEY (channel_id, day));
 CREATE TABLE intervals_superseded (
     channel_id BIGINT NOT NULL, slot BIGINT NOT NULL, provenance BIGINT NOT NULL,
     energy_mwh BIGINT NOT NULL, mean_mw BIGINT NOT NULL, min_mw BIGINT NOT NULL,

@@ -4,9 +4,10 @@
 //! Invariants:
 //! - chunks of one channel never overlap in time and each spans at most [`MAX_CHUNK_SPAN_MS`];
 //!   a point at an instant already stored replaces it (duplicates are idempotent);
-//! - `intervals` holds the highest-provenance version of each (channel, slot); a version it
-//!   replaces, or a lower one arriving later, is kept in `intervals_superseded`;
-//! - `community_slots` is the exact integer sum (mWh) of `intervals` over the channels whose
+//! - `interval_days` holds the highest-provenance version of each (channel, slot), a UTC day per
+//!   row (see `days.rs`); a version it replaces, or a lower one arriving later, is kept in
+//!   `intervals_superseded`;
+//! - `community_slots` is the exact integer sum (mWh) of the best quarter-hours over the channels whose
 //!   configuration is valid at the slot, maintained by deltas and rebuilt on reassignment.
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use std::collections::HashMap;
 use analytics::quarter_hour;
 use domain::{ChannelKind, Interval, Point, Provenance, Slot, Unit, SLOT_MS};
 
+use crate::days::{day_of, DayBlock, Stored};
 use crate::sql::{params, Row, Sql};
 use crate::{codec, ChannelConfig, Result, Store, StoreError};
 
@@ -86,9 +88,7 @@ impl Store {
         self.write(|db| {
             let meta = channel_meta(db, channel_id)?;
             let mut deltas = SlotDeltas::default();
-            for interval in intervals {
-                upsert_interval(db, channel_id, &meta, interval, &mut deltas)?;
-            }
+            upsert_intervals(db, channel_id, &meta, intervals, &mut deltas)?;
             deltas.apply(db, meta.community_id)?;
             Ok(WriteSummary {
                 points: 0,
@@ -237,61 +237,35 @@ fn recompute_slots(
     let from = slots[0].start_ms() - gap;
     let to = slots[slots.len() - 1].end_ms() + gap + 1;
     let points = load_points(db, channel_id, from, to)?;
-    let mut deltas = SlotDeltas::default();
-    let mut changed = 0;
+    let mut computed = Vec::with_capacity(slots.len());
     for slot in slots {
         let a = points.partition_point(|p| p.ts_ms < slot.start_ms() - gap);
         let b = points.partition_point(|p| p.ts_ms <= slot.end_ms() + gap);
         let window = &points[a..b];
-        let computed = match meta.unit {
+        let interval = match meta.unit {
             Unit::Watt => quarter_hour::from_power(window, slot, gap),
             Unit::WattHour => quarter_hour::from_counter(window, slot, gap),
         };
-        if let Some(interval) = computed {
-            upsert_interval(db, channel_id, meta, &interval, &mut deltas)?;
-            changed += 1;
-        }
+        computed.extend(interval);
     }
+    let mut deltas = SlotDeltas::default();
+    upsert_intervals(db, channel_id, meta, &computed, &mut deltas)?;
     deltas.apply(db, meta.community_id)?;
-    Ok(changed)
+    Ok(computed.len())
 }
 
-/// Integer form of an interval, as stored.
-struct Stored {
-    provenance: i64,
-    energy_mwh: i64,
-    mean_mw: i64,
-    min_mw: i64,
-    max_mw: i64,
-    covered_ms: i64,
-}
-
-impl Stored {
-    fn from_interval(i: &Interval) -> Stored {
-        let mw = |w: f64| (w * 1000.0).round() as i64;
-        Stored {
-            provenance: i.provenance.rank(),
-            energy_mwh: (i.energy_wh * 1000.0).round() as i64,
-            mean_mw: mw(i.mean_w),
-            min_mw: mw(i.min_w),
-            max_mw: mw(i.max_w),
-            covered_ms: (i.coverage * SLOT_MS as f64).round() as i64,
-        }
-    }
-
-    fn params(&self, channel_id: i64, slot: i64) -> Vec<crate::sql::Value> {
-        params![
-            channel_id,
-            slot,
-            self.provenance,
-            self.energy_mwh,
-            self.mean_mw,
-            self.min_mw,
-            self.max_mw,
-            self.covered_ms
-        ]
-        .to_vec()
-    }
+fn superseded_params(s: &Stored, channel_id: i64, slot: i64) -> Vec<crate::sql::Value> {
+    params![
+        channel_id,
+        slot,
+        s.provenance,
+        s.energy_mwh,
+        s.mean_mw(),
+        s.min_mw,
+        s.max_mw,
+        s.covered_ms
+    ]
+    .to_vec()
 }
 
 pub(crate) fn interval_from_row(r: &Row) -> Interval {
@@ -306,49 +280,39 @@ pub(crate) fn interval_from_row(r: &Row) -> Interval {
     }
 }
 
-const UPSERT_BEST: &str = "INSERT INTO intervals (channel_id, slot, provenance, energy_mwh, mean_mw, min_mw, max_mw, covered_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (channel_id, slot) DO UPDATE SET provenance = excluded.provenance,
-       energy_mwh = excluded.energy_mwh, mean_mw = excluded.mean_mw, min_mw = excluded.min_mw,
-       max_mw = excluded.max_mw, covered_ms = excluded.covered_ms";
 const UPSERT_SUPERSEDED: &str = "INSERT INTO intervals_superseded (channel_id, slot, provenance, energy_mwh, mean_mw, min_mw, max_mw, covered_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (channel_id, slot, provenance) DO UPDATE SET
        energy_mwh = excluded.energy_mwh, mean_mw = excluded.mean_mw, min_mw = excluded.min_mw,
        max_mw = excluded.max_mw, covered_ms = excluded.covered_ms";
 
+/// Puts one quarter-hour into its day block: a higher (or equal) provenance replaces the stored
+/// version, which is kept as superseded; a lower one is kept as superseded only.
 fn upsert_interval(
     db: &mut dyn Sql,
     channel_id: i64,
     meta: &ChannelMeta,
+    block: &mut DayBlock,
     interval: &Interval,
     deltas: &mut SlotDeltas,
 ) -> Result<()> {
     let slot = interval.slot.index();
     let new = Stored::from_interval(interval);
-    let current = db.query_opt(
-        "SELECT provenance, energy_mwh, mean_mw, min_mw, max_mw, covered_ms FROM intervals WHERE channel_id = ? AND slot = ?",
-        params![channel_id, slot],
-    )?;
-    let old = current.map(|r| Stored {
-        provenance: r.i64(0),
-        energy_mwh: r.i64(1),
-        mean_mw: r.i64(2),
-        min_mw: r.i64(3),
-        max_mw: r.i64(4),
-        covered_ms: r.i64(5),
-    });
+    let old = block.get(interval.slot);
     match &old {
         Some(old) if old.provenance > new.provenance => {
-            db.exec(UPSERT_SUPERSEDED, &new.params(channel_id, slot))?;
+            db.exec(
+                UPSERT_SUPERSEDED,
+                &superseded_params(&new, channel_id, slot),
+            )?;
             return Ok(());
         }
         Some(old) if old.provenance < new.provenance => {
-            db.exec(UPSERT_SUPERSEDED, &old.params(channel_id, slot))?;
+            db.exec(UPSERT_SUPERSEDED, &superseded_params(old, channel_id, slot))?;
         }
         _ => {}
     }
-    db.exec(UPSERT_BEST, &new.params(channel_id, slot))?;
+    block.set(interval.slot, new);
     if let Some(config) = meta
         .configs
         .iter()
@@ -357,6 +321,40 @@ fn upsert_interval(
         let entry = deltas.0.entry((config.kind, slot)).or_default();
         entry.0 += new.energy_mwh - old.as_ref().map_or(0, |o| o.energy_mwh);
         entry.1 += i64::from(old.is_none());
+    }
+    Ok(())
+}
+
+/// Writes quarter-hours (sorted or not) of one channel through their day blocks.
+fn upsert_intervals(
+    db: &mut dyn Sql,
+    channel_id: i64,
+    meta: &ChannelMeta,
+    intervals: &[Interval],
+    deltas: &mut SlotDeltas,
+) -> Result<()> {
+    let mut sorted: Vec<&Interval> = intervals.iter().collect();
+    sorted.sort_by_key(|i| i.slot);
+    let mut block: Option<DayBlock> = None;
+    for interval in sorted {
+        let day = day_of(interval.slot);
+        if block.as_ref().map(|b| b.day) != Some(day) {
+            if let Some(done) = block.take() {
+                done.save(db, channel_id)?;
+            }
+            block = Some(DayBlock::load(db, channel_id, day)?);
+        }
+        upsert_interval(
+            db,
+            channel_id,
+            meta,
+            block.as_mut().expect("loaded"),
+            interval,
+            deltas,
+        )?;
+    }
+    if let Some(done) = block {
+        done.save(db, channel_id)?;
     }
     Ok(())
 }
@@ -383,23 +381,35 @@ impl SlotDeltas {
     }
 }
 
-/// Recomputes a community's totals from its intervals and channel configurations.
+/// Recomputes a community's totals from its quarter-hours and channel configurations.
 pub(crate) fn rebuild_community_slots(db: &mut dyn Sql, community_id: i64) -> Result<()> {
     db.exec(
         "DELETE FROM community_slots WHERE community_id = ?",
         params![community_id],
     )?;
-    db.exec(
-        "INSERT INTO community_slots (community_id, slot, kind, energy_mwh, channels)
-         SELECT ch.community_id, i.slot, cfg.kind, SUM(i.energy_mwh), COUNT(*)
-         FROM intervals i
-         JOIN channels ch ON ch.id = i.channel_id
-         JOIN channel_configs cfg ON cfg.channel_id = i.channel_id
-           AND cfg.valid_from_ms <= i.slot * 900000
-           AND (cfg.valid_to_ms IS NULL OR cfg.valid_to_ms > i.slot * 900000)
-         WHERE ch.community_id = ?
-         GROUP BY ch.community_id, i.slot, cfg.kind",
-        params![community_id],
-    )?;
-    Ok(())
+    let channels: Vec<i64> = db
+        .query(
+            "SELECT id FROM channels WHERE community_id = ? ORDER BY id",
+            params![community_id],
+        )?
+        .iter()
+        .map(|r| r.i64(0))
+        .collect();
+    let mut totals: HashMap<(ChannelKind, i64), (i64, i64)> = HashMap::new();
+    for channel_id in channels {
+        let configs = channel_configs(db, channel_id)?;
+        if configs.is_empty() {
+            continue;
+        }
+        for block in DayBlock::load_range(db, channel_id, i64::MIN, i64::MAX)? {
+            for (slot, stored) in block.iter() {
+                if let Some(config) = configs.iter().find(|c| c.valid_at(slot.start_ms())) {
+                    let entry = totals.entry((config.kind, slot.index())).or_default();
+                    entry.0 += stored.energy_mwh;
+                    entry.1 += 1;
+                }
+            }
+        }
+    }
+    SlotDeltas(totals).apply(db, community_id)
 }
