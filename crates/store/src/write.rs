@@ -167,6 +167,9 @@ fn store_raw(db: &mut dyn Sql, channel_id: i64, points: &[Point]) -> Result<()> 
             absorbed.push(Row(prev.0[..2].to_vec()));
         }
     }
+    // Chunks rewritten under their own key are updated in place (no page churn); the others
+    // are deleted once the merged points are stored.
+    let mut stale: Vec<i64> = absorbed.iter().map(|r| r.i64(0)).collect();
     let merged: Vec<Point> = if absorbed.is_empty() {
         points.to_vec()
     } else {
@@ -174,10 +177,6 @@ fn store_raw(db: &mut dyn Sql, channel_id: i64, points: &[Point]) -> Result<()> 
         for row in &absorbed {
             codec::decode_into(row.blob(1), &mut old)
                 .map_err(|source| StoreError::Codec { channel_id, source })?;
-            db.exec(
-                "DELETE FROM raw_chunks WHERE channel_id = ? AND t_min_ms = ?",
-                params![channel_id, row.i64(0)],
-            )?;
         }
         old.extend_from_slice(points); // new points last: they win over stored ones
         sort_dedup(&mut old);
@@ -194,11 +193,30 @@ fn store_raw(db: &mut dyn Sql, channel_id: i64, points: &[Point]) -> Result<()> 
             end += 1;
         }
         let piece = &merged[start..end];
-        db.exec(
-            "INSERT INTO raw_chunks (channel_id, t_min_ms, t_max_ms, n, data) VALUES (?, ?, ?, ?, ?)",
-            params![channel_id, t0, piece[piece.len() - 1].ts_ms, piece.len() as i64, codec::encode(piece)],
-        )?;
+        let (t_max, n, data) = (
+            piece[piece.len() - 1].ts_ms,
+            piece.len() as i64,
+            codec::encode(piece),
+        );
+        if let Some(i) = stale.iter().position(|&k| k == t0) {
+            stale.swap_remove(i);
+            db.exec(
+                "UPDATE raw_chunks SET t_max_ms = ?, n = ?, data = ? WHERE channel_id = ? AND t_min_ms = ?",
+                params![t_max, n, data, channel_id, t0],
+            )?;
+        } else {
+            db.exec(
+                "INSERT INTO raw_chunks (channel_id, t_min_ms, t_max_ms, n, data) VALUES (?, ?, ?, ?, ?)",
+                params![channel_id, t0, t_max, n, data],
+            )?;
+        }
         start = end;
+    }
+    for key in stale {
+        db.exec(
+            "DELETE FROM raw_chunks WHERE channel_id = ? AND t_min_ms = ?",
+            params![channel_id, key],
+        )?;
     }
     Ok(())
 }
