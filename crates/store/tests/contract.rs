@@ -13,14 +13,28 @@ fn sqlite() -> (tempdir::Dir, Store) {
     (dir, store)
 }
 
-fn postgres() -> Option<Store> {
+/// A store's schema, dropped when the guard goes.
+struct PgSchema {
+    url: String,
+    schema: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+/// A PostgreSQL store in a schema of its own.
+fn postgres() -> Option<(PgSchema, Store)> {
     match std::env::var("VOISINS_TEST_PG") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("contract_{}_{}", std::process::id(), unique());
-            Some(
-                Store::open_postgres(&url, Some(&schema), StoreSettings::default())
-                    .expect("VOISINS_TEST_PG reachable"),
-            )
+            let store = Store::open_postgres(&url, Some(&schema), StoreSettings::default())
+                .expect("VOISINS_TEST_PG reachable");
+            Some((PgSchema { url, schema }, store))
         }
         _ => {
             assert!(
@@ -387,7 +401,7 @@ fn contract_sqlite() {
 
 #[test]
 fn contract_postgres() {
-    if let Some(store) = postgres() {
+    if let Some((_schema, store)) = postgres() {
         story(&store);
     }
 }
