@@ -25,14 +25,19 @@ pub struct RecordOutcome {
     pub rejected_points: usize,
 }
 
+/// How long a channel's meter and unit are trusted from the cache: a reassignment made by
+/// another process (the command line) is seen within this time.
+pub const CACHE_TTL_MS: i64 = 60_000;
+
 #[derive(Clone, Copy)]
 struct Known {
     channel_id: i64,
     meter_id: Option<i64>,
     unit: Unit,
+    cached_at_ms: i64,
 }
 
-/// Maps series keys to channels, with a cache shared by all requests.
+/// Maps series keys to channels, with a short-lived cache shared by all requests.
 #[derive(Default)]
 pub struct Recorder {
     cache: RwLock<HashMap<(i64, String), Known>>,
@@ -43,14 +48,6 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// Forgets cached channels (after a coordinator reassigns one).
-    pub fn invalidate(&self) {
-        self.cache
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-
     fn channel(
         &self,
         store: &Store,
@@ -58,12 +55,14 @@ impl Recorder {
         key: &str,
         unit: Unit,
         scope: TokenScope,
+        now_ms: i64,
     ) -> Result<Known, AppError> {
         if let Some(k) = self
             .cache
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&(community_id, key.to_string()))
+            .filter(|k| (now_ms - k.cached_at_ms).abs() < CACHE_TTL_MS)
         {
             return Ok(*k);
         }
@@ -83,6 +82,7 @@ impl Recorder {
             channel_id: channel.id,
             meter_id: channel.meter_id,
             unit: channel.unit,
+            cached_at_ms: now_ms,
         };
         self.cache
             .write()
@@ -127,7 +127,7 @@ impl Recorder {
         let mut keys: Vec<_> = by_key.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, (unit, pts)) in keys {
-            let known = self.channel(store, community_id, &key, unit, scope)?;
+            let known = self.channel(store, community_id, &key, unit, scope, now_ms)?;
             if let TokenScope::MeterWrite { meter_id } = scope {
                 if known.meter_id != Some(meter_id) {
                     return Err(AppError::Forbidden(format!(
