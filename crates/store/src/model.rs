@@ -189,11 +189,21 @@ pub struct NewUser {
     pub lang: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     pub user: User,
     pub csrf: String,
     pub expires_ms: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("csrf", &"<redacted>")
+            .field("expires_ms", &self.expires_ms)
+            .finish()
+    }
 }
 
 /// What a token allows.

@@ -105,8 +105,8 @@ impl Default for RawWeb {
     }
 }
 
-/// The validated configuration.
-#[derive(Debug, Clone)]
+/// The validated configuration (its `Debug` hides a database password).
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub store_url: String,
@@ -115,6 +115,39 @@ pub struct Config {
     pub timezone: String,
     pub max_gap_ms: i64,
     pub web: WebSection,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("store_url", &redact_password(&self.store_url))
+            .field("store", &self.store)
+            .field("community_name", &self.community_name)
+            .field("timezone", &self.timezone)
+            .field("max_gap_ms", &self.max_gap_ms)
+            .field("web", &self.web)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +270,20 @@ mod tests {
             format!("{c:?}"),
             format!("{defaults:?}"),
             "the example shows the defaults"
+        );
+    }
+
+    #[test]
+    fn passwords_stay_out_of_debug_output() {
+        let c = Config::parse(
+            "[store]\nurl = \"postgres://voisins:s3cret@db/voisins\"",
+            Path::new("."),
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("postgres://voisins:***@db/voisins"),
+            "{shown}"
         );
     }
 

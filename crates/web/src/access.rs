@@ -14,11 +14,20 @@ pub const LOGIN_CSRF_COOKIE: &str = "voisins_login_csrf";
 pub const LANG_COOKIE: &str = "voisins_lang";
 
 /// A logged-in user, from a session cookie or a read token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Viewer {
     pub user: User,
     /// The session's CSRF token (empty for token-authenticated API calls).
     pub csrf: String,
+}
+
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer")
+            .field("user", &self.user)
+            .field("csrf", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Viewer {
