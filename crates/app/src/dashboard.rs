@@ -177,6 +177,21 @@ pub fn community_curve(
     })
 }
 
+/// The community's energy of one kind per quarter-hour in `[from, to)`.
+fn energy_by_slot(
+    store: &Store,
+    community_id: i64,
+    kind: ChannelKind,
+    from: Slot,
+    to: Slot,
+) -> Result<BTreeMap<Slot, f64>, AppError> {
+    Ok(store
+        .community_series(community_id, kind, from, to)?
+        .into_iter()
+        .map(|s| (s.slot, s.energy_wh))
+        .collect())
+}
+
 /// Community totals over `[from, to)`, self-consumption netted per quarter-hour.
 pub fn community_totals(
     store: &Store,
@@ -185,11 +200,7 @@ pub fn community_totals(
     to: Slot,
 ) -> Result<Totals, AppError> {
     let cons = store.community_series(community_id, ChannelKind::Consumption, from, to)?;
-    let prod: BTreeMap<Slot, f64> = store
-        .community_series(community_id, ChannelKind::Production, from, to)?
-        .into_iter()
-        .map(|s| (s.slot, s.energy_wh))
-        .collect();
+    let prod = energy_by_slot(store, community_id, ChannelKind::Production, from, to)?;
     let mut sc = SelfConsumption::default();
     let mut seen = std::collections::BTreeSet::new();
     for s in &cons {
@@ -374,16 +385,8 @@ pub fn cabin_view(
     if cabin.is_empty() {
         return Ok(None);
     }
-    let cons: BTreeMap<Slot, f64> = store
-        .community_series(community_id, ChannelKind::Consumption, from, to)?
-        .into_iter()
-        .map(|s| (s.slot, s.energy_wh))
-        .collect();
-    let prod: BTreeMap<Slot, f64> = store
-        .community_series(community_id, ChannelKind::Production, from, to)?
-        .into_iter()
-        .map(|s| (s.slot, s.energy_wh))
-        .collect();
+    let cons = energy_by_slot(store, community_id, ChannelKind::Consumption, from, to)?;
+    let prod = energy_by_slot(store, community_id, ChannelKind::Production, from, to)?;
     let mut view = CabinView {
         measured_wh: 0.0,
         members_net_wh: 0.0,

@@ -10,7 +10,7 @@
 //! The mean power is not stored: it is the energy over the covered time. A day of a measured
 //! channel takes about 0.7 KiB instead of 96 rows.
 
-use crate::codec::CodecError;
+use crate::codec::{put_varint, unzigzag, zigzag, CodecError, Reader};
 use crate::sql::{params, Sql};
 use crate::{Result, StoreError};
 use domain::{Interval, Provenance, Slot, SLOT_MS};
@@ -134,19 +134,14 @@ impl DayBlock {
     }
 
     pub fn decode(day: i64, bytes: &[u8]) -> Result<DayBlock, CodecError> {
-        let mut pos = 0usize;
-        let byte = |pos: &mut usize| -> Result<u8, CodecError> {
-            let b = *bytes.get(*pos).ok_or(CodecError::Truncated)?;
-            *pos += 1;
-            Ok(b)
-        };
-        let version = byte(&mut pos)?;
+        let mut r = Reader::new(bytes);
+        let version = r.byte()?;
         if version != VERSION {
             return Err(CodecError::Version(version));
         }
         let mut present = Vec::new();
         for i in 0..12 {
-            let b = byte(&mut pos)?;
+            let b = r.byte()?;
             for bit in 0..8 {
                 if b & (1 << bit) != 0 {
                     present.push(i * 8 + bit);
@@ -154,10 +149,10 @@ impl DayBlock {
             }
         }
         let mut provenances = Vec::with_capacity(present.len());
-        let runs = get_varint(bytes, &mut pos)?;
+        let runs = r.varint()?;
         for _ in 0..runs {
-            let n = get_varint(bytes, &mut pos)?;
-            let p = byte(&mut pos)? as i64;
+            let n = r.varint()?;
+            let p = r.byte()? as i64;
             if provenances.len() as u64 + n > present.len() as u64 {
                 return Err(CodecError::Corrupt("provenance runs"));
             }
@@ -169,10 +164,10 @@ impl DayBlock {
         let mut block = DayBlock::empty(day);
         let mut prev_energy = 0i64;
         for (i, provenance) in present.into_iter().zip(provenances) {
-            let energy_mwh = prev_energy.wrapping_add(unzigzag(get_varint(bytes, &mut pos)?));
-            let below = unzigzag(get_varint(bytes, &mut pos)?);
-            let above = unzigzag(get_varint(bytes, &mut pos)?);
-            let covered_ms = SLOT_MS - unzigzag(get_varint(bytes, &mut pos)?);
+            let energy_mwh = prev_energy.wrapping_add(unzigzag(r.varint()?));
+            let below = unzigzag(r.varint()?);
+            let above = unzigzag(r.varint()?);
+            let covered_ms = SLOT_MS - unzigzag(r.varint()?);
             let mut s = Stored {
                 provenance,
                 energy_mwh,
@@ -222,35 +217,6 @@ impl DayBlock {
         )?;
         Ok(())
     }
-}
-
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn get_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, CodecError> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *bytes.get(*pos).ok_or(CodecError::Truncated)?;
-        *pos += 1;
-        v |= ((b & 0x7f) as u64) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err(CodecError::Corrupt("varint too long"))
 }
 
 #[cfg(test)]
