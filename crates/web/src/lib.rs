@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/members", get(api::members))
         .route("/api/v1/members/{id}/live", get(api::member_live))
         .route("/api/v1/members/{id}/curve", get(api::member_curve))
+        .route("/api/v1/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -165,6 +166,13 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../static/favicon.svg"),
     ),
 ];
+
+/// The API's description, OpenAPI 3.
+pub const OPENAPI: &str = include_str!("../api/openapi.json");
+
+async fn openapi() -> axum::response::Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
 
 async fn static_file(
     axum::extract::Path(file): axum::extract::Path<String>,

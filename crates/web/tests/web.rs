@@ -544,3 +544,25 @@ async fn writes_need_the_right_token_and_keep_good_lines() {
         Some(NOW_MS)
     );
 }
+
+#[tokio::test]
+async fn every_api_route_is_documented() {
+    let w = world();
+    let reply = send(&w, get("/api/v1/openapi.json", "")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let router_source = include_str!("../src/lib.rs");
+    let mut routes = 0;
+    for line in router_source
+        .lines()
+        .filter(|l| l.contains(".route(\"/api/") || l.contains(".route(\"/write\""))
+    {
+        let path = line.split('"').nth(1).unwrap();
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} is served but not in openapi.json"
+        );
+        routes += 1;
+    }
+    assert!(routes >= 10, "{routes} routes found");
+}
