@@ -137,15 +137,8 @@ pub fn community_curve(
     let mut b_prod = Buckets::default();
     let mut b_self = Buckets::default();
     let prod_by_slot: BTreeMap<Slot, f64> = prod.iter().map(|s| (s.slot, s.energy_wh)).collect();
-    let full = |slot: Slot, energy_wh: f64| Interval {
-        slot,
-        energy_wh,
-        mean_w: 0.0,
-        min_w: 0.0,
-        max_w: 0.0,
-        coverage: 1.0,
-        provenance: domain::Provenance::Measured,
-    };
+    let full =
+        |slot: Slot, energy_wh: f64| Interval::flat(slot, energy_wh, domain::Provenance::Measured);
     for s in &cons {
         b_cons.add_interval(&full(s.slot, s.energy_wh), resolution_s, &tz);
         let p = prod_by_slot.get(&s.slot).copied().unwrap_or(0.0);

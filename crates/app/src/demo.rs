@@ -702,15 +702,7 @@ pub fn seed(
                 let mean = generator.slot_mean_w(&day, s.kind, slot);
                 *cabin_by_slot.entry(slot.index()).or_insert(0.0) += sign * mean / 4.0;
                 if slot.start_ms() < raw_start_ms {
-                    intervals.push(Interval {
-                        slot,
-                        energy_wh: mean / 4.0,
-                        mean_w: mean,
-                        min_w: mean,
-                        max_w: mean,
-                        coverage: 1.0,
-                        provenance: Provenance::Measured,
-                    });
+                    intervals.push(Interval::flat(slot, mean / 4.0, Provenance::Measured));
                 }
             }
         }
@@ -732,15 +724,7 @@ pub fn seed(
         .iter()
         .map(|(&idx, &wh)| {
             let wh = wh * if wh > 0.0 { 1.03 } else { 0.98 }; // line and transformer losses
-            Interval {
-                slot: Slot::from_index(idx),
-                energy_wh: wh,
-                mean_w: wh * 4.0,
-                min_w: wh * 4.0,
-                max_w: wh * 4.0,
-                coverage: 1.0,
-                provenance: Provenance::Measured,
-            }
+            Interval::flat(Slot::from_index(idx), wh, Provenance::Measured)
         })
         .collect();
     store.write_intervals(cabin, &cabin_intervals)?;

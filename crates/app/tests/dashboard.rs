@@ -5,15 +5,7 @@ use domain::{ChannelKind, Interval, MemberKind, Provenance, Slot, Unit};
 use store::{NewChannel, Store, StoreSettings};
 
 fn q(slot: i64, wh: f64) -> Interval {
-    Interval {
-        slot: Slot::from_index(slot),
-        energy_wh: wh,
-        mean_w: wh * 4.0,
-        min_w: wh * 4.0,
-        max_w: wh * 4.0,
-        coverage: 1.0,
-        provenance: Provenance::Measured,
-    }
+    Interval::flat(Slot::from_index(slot), wh, Provenance::Measured)
 }
 
 #[test]

@@ -162,6 +162,23 @@ pub struct Interval {
     pub provenance: Provenance,
 }
 
+impl Interval {
+    /// A fully measured quarter-hour at constant power: what a file of quarter-hour energies
+    /// (grid operator, cabin) or a generated history says, without anything finer.
+    pub fn flat(slot: Slot, energy_wh: f64, provenance: Provenance) -> Interval {
+        let mean_w = energy_wh * (3600.0 / crate::SLOT_SECONDS as f64);
+        Interval {
+            slot,
+            energy_wh,
+            mean_w,
+            min_w: mean_w,
+            max_w: mean_w,
+            coverage: 1.0,
+            provenance,
+        }
+    }
+}
+
 impl Serialize for Slot {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_i64(self.index())

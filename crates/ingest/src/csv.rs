@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use domain::{Interval, Point, Provenance, Slot, SLOT_MS};
+use domain::{Interval, Point, Provenance, Slot};
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
@@ -469,12 +469,7 @@ pub fn decode_grid(
     let status_col = find(&headers, &mapping.status, STATUS_NAMES)?;
     let meter_col = find(&headers, &mapping.meter, METER_NAMES)?;
     let skip = Skip::locate(&headers, mapping)?;
-    let mut out = CsvOutcome {
-        items: Vec::new(),
-        rows: 0,
-        skipped: 0,
-        errors: Vec::new(),
-    };
+    let mut out = CsvOutcome::default();
     let mut series: HashMap<(String, Direction), HashMap<i64, Interval>> = HashMap::new();
     let mut previous: HashMap<(String, String), i64> = HashMap::new();
     for (line, record) in records {
@@ -515,20 +510,15 @@ pub fn decode_grid(
             };
             previous.insert((meter.clone(), register), ts_ms);
             let slots = series.entry((meter, dir)).or_default();
-            let entry = slots.entry(slot.index()).or_insert(Interval {
+            // Day and night registers of one direction add up in the same quarter-hour.
+            let entry = slots
+                .entry(slot.index())
+                .or_insert(Interval::flat(slot, 0.0, prov));
+            *entry = Interval::flat(
                 slot,
-                energy_wh: 0.0,
-                mean_w: 0.0,
-                min_w: 0.0,
-                max_w: 0.0,
-                coverage: 1.0,
-                provenance: prov,
-            });
-            entry.energy_wh += kwh * 1000.0;
-            entry.mean_w = entry.energy_wh * 4.0;
-            entry.min_w = entry.mean_w;
-            entry.max_w = entry.mean_w;
-            entry.provenance = entry.provenance.min(prov);
+                entry.energy_wh + kwh * 1000.0,
+                entry.provenance.min(prov),
+            );
             Ok(())
         });
         if let Err(reason) = result {
@@ -580,12 +570,7 @@ fn decode_numbered_points(
         .or_else(|| (headers.len() == 2).then_some(1))
         .ok_or_else(|| format!("no value column in header ({})", headers.join(", ")))?;
     let skip = Skip::locate(&headers, mapping)?;
-    let mut out = CsvOutcome {
-        items: Vec::new(),
-        rows: 0,
-        skipped: 0,
-        errors: Vec::new(),
-    };
+    let mut out: CsvOutcome<Vec<(usize, Point)>> = CsvOutcome::default();
     let mut previous = None;
     for (line, record) in records {
         out.rows += 1;
@@ -624,18 +609,9 @@ pub fn decode_slots(
     };
     for (line, p) in points.items {
         match Slot::starting_at_ms(p.ts_ms) {
-            Ok(slot) => {
-                let mean_w = p.value * 1000.0 * 3_600_000.0 / SLOT_MS as f64;
-                out.items.push(Interval {
-                    slot,
-                    energy_wh: p.value * 1000.0,
-                    mean_w,
-                    min_w: mean_w,
-                    max_w: mean_w,
-                    coverage: 1.0,
-                    provenance,
-                });
-            }
+            Ok(slot) => out
+                .items
+                .push(Interval::flat(slot, p.value * 1000.0, provenance)),
             Err(_) => out.errors.push(LineError {
                 line,
                 reason: "timestamp is not the start of a quarter-hour".into(),

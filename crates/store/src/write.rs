@@ -42,6 +42,7 @@ pub struct WriteSummary {
 
 struct ChannelMeta {
     community_id: i64,
+    meter_id: Option<i64>,
     unit: Unit,
     max_gap_ms: i64,
     configs: Vec<ChannelConfig>,
@@ -53,7 +54,7 @@ impl Store {
     pub fn write_points(&self, batch: &[ChannelPoints], received_ms: i64) -> Result<WriteSummary> {
         self.write(|db| {
             let mut summary = WriteSummary::default();
-            let mut meters: HashMap<i64, ()> = HashMap::new();
+            let mut meters = std::collections::BTreeSet::new();
             for cp in batch {
                 if cp.points.is_empty() {
                     continue;
@@ -70,11 +71,11 @@ impl Store {
                     "UPDATE channels SET last_ts_ms = ? WHERE id = ? AND (last_ts_ms IS NULL OR last_ts_ms < ?)",
                     params![hi, cp.channel_id, hi],
                 )?;
-                if let Some(meter) = db.query_one("SELECT meter_id FROM channels WHERE id = ?", params![cp.channel_id])?.opt_i64(0) {
-                    meters.insert(meter, ());
+                if let Some(meter) = meta.meter_id {
+                    meters.insert(meter);
                 }
             }
-            for meter in meters.keys() {
+            for meter in &meters {
                 db.exec("UPDATE meters SET last_contact_ms = ? WHERE id = ?", params![received_ms, *meter])?;
             }
             Ok(summary)
@@ -102,7 +103,7 @@ impl Store {
 fn channel_meta(db: &mut dyn Sql, channel_id: i64) -> Result<ChannelMeta> {
     let row = db
         .query_opt(
-            "SELECT ch.community_id, ch.unit, c.max_gap_ms FROM channels ch
+            "SELECT ch.community_id, ch.unit, c.max_gap_ms, ch.meter_id FROM channels ch
              JOIN communities c ON c.id = ch.community_id WHERE ch.id = ?",
             params![channel_id],
         )?
@@ -111,6 +112,7 @@ fn channel_meta(db: &mut dyn Sql, channel_id: i64) -> Result<ChannelMeta> {
         community_id: row.i64(0),
         unit: Unit::parse(&row.text(1)).map_err(|e| StoreError::Invalid(e.to_string()))?,
         max_gap_ms: row.i64(2),
+        meter_id: row.opt_i64(3),
         configs: channel_configs(db, channel_id)?,
     })
 }

@@ -257,15 +257,7 @@ fn story(store: &Store) {
 
     // Provenance: settled replaces measured, without losing it; a later measured value does not
     // override settled, and is kept too.
-    let settled = Interval {
-        slot: slot0(),
-        energy_wh: 260.0,
-        mean_w: 1040.0,
-        min_w: 1040.0,
-        max_w: 1040.0,
-        coverage: 1.0,
-        provenance: Provenance::Settled,
-    };
+    let settled = Interval::flat(slot0(), 260.0, Provenance::Settled);
     store.write_intervals(f.consumption, &[settled]).unwrap();
     assert_eq!(energy(store, f.consumption, slot0()), Some(260.0));
     write(
@@ -348,15 +340,7 @@ fn story(store: &Store) {
     let day = LocalDay::new("2024-10-27".parse().unwrap(), &tz).unwrap();
     let intervals: Vec<Interval> = day
         .slots()
-        .map(|slot| Interval {
-            slot,
-            energy_wh: 10.0,
-            mean_w: 40.0,
-            min_w: 40.0,
-            max_w: 40.0,
-            coverage: 1.0,
-            provenance: Provenance::Settled,
-        })
+        .map(|slot| Interval::flat(slot, 10.0, Provenance::Settled))
         .collect();
     store.write_intervals(f.production, &intervals).unwrap();
     assert_eq!(
