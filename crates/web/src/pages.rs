@@ -444,7 +444,8 @@ fn member_page(
         "today_label": catalog.date(day.date),
         "timezone": community.timezone,
         "charts": true,
-        "member_name": member.name,
+        // The heading names the member on a coordinator's view; the line below it says where.
+        "member_name": if own { member.name.clone() } else { community.name.clone() },
         "live_url": format!("{api}/live"),
         "live": {
             "power": live.power_w.map_or("—".to_string(), |w| catalog.power(w)),
