@@ -1,31 +1,86 @@
-//! Quarter-hour intervals from raw points.
+//! Quarter-hour intervals (and any other window) from raw points.
 //!
 //! Both methods look at consecutive pairs of points. A pair further apart than `max_gap_ms` is a
-//! gap: nothing is invented across it and the slot's `coverage` says how much was measured.
-//! - power samples (W): the power is linear between the two samples (trapezoid rule);
-//! - cumulative counters (Wh): the counter is linear between the two readings, so the energy of
-//!   the slot is the counter interpolated at its end minus at its start. A counter that
-//!   decreases starts a new segment (meter reset or replacement): that pair contributes nothing.
+//! gap: nothing is measured across it, and the window's `covered_ms` says how much was.
+//! - power samples (W): the power is linear between two samples (trapezoid rule); nothing is
+//!   invented across a gap;
+//! - cumulative counters (Wh): the counter is linear between two readings, so a window's energy
+//!   is the counter interpolated at its end minus at its start. Across a gap the meter's delta
+//!   is still the exact energy of the gap: it is spread evenly over the gap (up to
+//!   `fill_max_ms`), and the quarter-hours it lands in are `Interpolated`. A counter that
+//!   decreases, or rises faster than the channel's physical limit, starts a new segment (a
+//!   replaced meter, a glitch): that pair contributes nothing.
+//!
+//! Counter energies are exact in mWh: each pair's share of a window is the difference of its
+//! rounded cumulative energy at the window's edges, so the quarter-hours of a pair add up to
+//! the pair's delta to the milliwatt-hour.
 
-use domain::{Interval, Point, Provenance, Slot, SLOT_MS};
+use domain::{Interval, Point, Provenance, Slot};
 
-/// Integrates power samples (W) over `slot`. `points` must be sorted by time without duplicate
-/// instants and should include the neighbours just outside the slot (up to `max_gap_ms`), so the
-/// edges of the slot are covered. Returns `None` when no part of the slot is covered.
-pub fn from_power(points: &[Point], slot: Slot, max_gap_ms: i64) -> Option<Interval> {
-    let (slot_start, slot_end) = (slot.start_ms(), slot.end_ms());
+/// Energy and power statistics of one window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub energy_mwh: i64,
+    /// The same energy before rounding to the mWh, for powers over short windows.
+    pub energy_wh: f64,
+    /// Measured time (pairs no further apart than the gap limit).
+    pub covered_ms: i64,
+    /// Time whose energy was spread from a counter's delta across a gap.
+    pub interpolated_ms: i64,
+    pub min_mw: i64,
+    pub max_mw: i64,
+}
+
+impl Window {
+    /// The quarter-hour this window is, when it spans `slot`.
+    pub fn into_interval(self, slot: Slot) -> Interval {
+        Interval {
+            slot,
+            energy_mwh: self.energy_mwh,
+            min_mw: self.min_mw,
+            max_mw: self.max_mw,
+            covered_ms: self.covered_ms,
+            provenance: if self.interpolated_ms > 0 {
+                Provenance::Interpolated
+            } else {
+                Provenance::Measured
+            },
+            from_points: true,
+        }
+    }
+}
+
+fn mw(w: f64) -> i64 {
+    (w * 1000.0).round().clamp(-9e18, 9e18) as i64
+}
+
+/// Integrates power samples (W) over `[lo_ms, hi_ms)`. `points` must be sorted by time without
+/// duplicate instants and should include the neighbours just outside the window (up to
+/// `max_gap_ms`), so its edges are covered. `None` when no part of the window is covered.
+pub fn integrate_power(
+    points: &[Point],
+    lo_ms: i64,
+    hi_ms: i64,
+    max_gap_ms: i64,
+) -> Option<Window> {
     let mut covered_ms = 0i64;
     let mut energy_wms = 0.0f64; // W·ms
     let mut min_w = f64::INFINITY;
     let mut max_w = f64::NEG_INFINITY;
-    for pair in points.windows(2) {
+    let first = points
+        .partition_point(|p| p.ts_ms < lo_ms)
+        .saturating_sub(1);
+    for pair in points[first..].windows(2) {
         let (a, b) = (pair[0], pair[1]);
+        if a.ts_ms >= hi_ms {
+            break;
+        }
         let dt = b.ts_ms - a.ts_ms;
-        if dt <= 0 || dt > max_gap_ms || b.ts_ms <= slot_start || a.ts_ms >= slot_end {
+        if dt <= 0 || dt > max_gap_ms || b.ts_ms <= lo_ms {
             continue;
         }
-        let lo = a.ts_ms.max(slot_start);
-        let hi = b.ts_ms.min(slot_end);
+        let lo = a.ts_ms.max(lo_ms);
+        let hi = b.ts_ms.min(hi_ms);
         let at = |t: i64| a.value + (b.value - a.value) * ((t - a.ts_ms) as f64 / dt as f64);
         let (v_lo, v_hi) = (at(lo), at(hi));
         energy_wms += (v_lo + v_hi) * 0.5 * (hi - lo) as f64;
@@ -35,69 +90,122 @@ pub fn from_power(points: &[Point], slot: Slot, max_gap_ms: i64) -> Option<Inter
             max_w = max_w.max(v);
         }
     }
-    interval(slot, covered_ms, energy_wms / 3_600_000.0, min_w, max_w)
-}
-
-/// Energy of `slot` from a cumulative energy counter (Wh). Same input rules as [`from_power`].
-/// The power statistics are the mean power of each pair of readings that overlaps the slot.
-pub fn from_counter(points: &[Point], slot: Slot, max_gap_ms: i64) -> Option<Interval> {
-    let (slot_start, slot_end) = (slot.start_ms(), slot.end_ms());
-    let mut covered_ms = 0i64;
-    let mut energy_wh = 0.0f64;
-    let mut min_w = f64::INFINITY;
-    let mut max_w = f64::NEG_INFINITY;
-    for pair in points.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let dt = b.ts_ms - a.ts_ms;
-        if dt <= 0 || dt > max_gap_ms || b.ts_ms <= slot_start || a.ts_ms >= slot_end {
-            continue;
-        }
-        if b.value < a.value {
-            continue; // a new segment starts at b
-        }
-        let lo = a.ts_ms.max(slot_start);
-        let hi = b.ts_ms.min(slot_end);
-        energy_wh += (b.value - a.value) * ((hi - lo) as f64 / dt as f64);
-        covered_ms += hi - lo;
-        let power_w = (b.value - a.value) * 3_600_000.0 / dt as f64;
-        min_w = min_w.min(power_w);
-        max_w = max_w.max(power_w);
-    }
-    interval(slot, covered_ms, energy_wh, min_w, max_w)
-}
-
-fn interval(
-    slot: Slot,
-    covered_ms: i64,
-    energy_wh: f64,
-    min_w: f64,
-    max_w: f64,
-) -> Option<Interval> {
-    if covered_ms == 0 {
-        return None;
-    }
-    Some(Interval {
-        slot,
-        energy_wh,
-        mean_w: energy_wh * 3_600_000.0 / covered_ms as f64,
-        min_w,
-        max_w,
-        coverage: covered_ms as f64 / SLOT_MS as f64,
-        provenance: Provenance::Measured,
+    (covered_ms > 0).then(|| Window {
+        energy_mwh: (energy_wms / 3_600.0).round().clamp(-9e18, 9e18) as i64,
+        energy_wh: energy_wms / 3_600_000.0,
+        covered_ms,
+        interpolated_ms: 0,
+        min_mw: mw(min_w),
+        max_mw: mw(max_w),
     })
 }
 
-/// The slots whose interval may change when points in `[t_min_ms, t_max_ms]` change: a point
-/// influences the slots its pairs overlap, up to `max_gap_ms` away.
-pub fn affected_slots(t_min_ms: i64, t_max_ms: i64, max_gap_ms: i64) -> impl Iterator<Item = Slot> {
-    let first = Slot::containing_ms(t_min_ms - max_gap_ms).index();
-    let last = Slot::containing_ms(t_max_ms + max_gap_ms).index();
+/// Integrates power samples over one quarter-hour.
+pub fn from_power(points: &[Point], slot: Slot, max_gap_ms: i64) -> Option<Interval> {
+    integrate_power(points, slot.start_ms(), slot.end_ms(), max_gap_ms)
+        .map(|w| w.into_interval(slot))
+}
+
+/// How a counter's readings are read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CounterRules {
+    /// Pairs up to this far apart are measured.
+    pub max_gap_ms: i64,
+    /// Pairs further apart than `max_gap_ms` but no further than this have their delta spread
+    /// over the gap (interpolated); beyond it, the delta is not used.
+    pub fill_max_ms: i64,
+    /// A pair implying more than this mean power is a discontinuity, not energy.
+    pub max_power_w: f64,
+}
+
+fn round_div(num: i128, den: i128) -> i128 {
+    debug_assert!(den > 0);
+    (2 * num + num.signum() * den) / (2 * den)
+}
+
+/// Energy of `[lo_ms, hi_ms)` from a cumulative energy counter (Wh). Same input rules as
+/// [`integrate_power`], with neighbours up to `fill_max_ms` away.
+pub fn integrate_counter(
+    points: &[Point],
+    lo_ms: i64,
+    hi_ms: i64,
+    rules: &CounterRules,
+) -> Option<Window> {
+    let mut w = Window {
+        energy_mwh: 0,
+        energy_wh: 0.0,
+        covered_ms: 0,
+        interpolated_ms: 0,
+        min_mw: i64::MAX,
+        max_mw: i64::MIN,
+    };
+    let first = points
+        .partition_point(|p| p.ts_ms < lo_ms)
+        .saturating_sub(1);
+    for pair in points[first..].windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.ts_ms >= hi_ms {
+            break;
+        }
+        let dt = b.ts_ms - a.ts_ms;
+        if dt <= 0 || dt > rules.fill_max_ms || b.ts_ms <= lo_ms {
+            continue;
+        }
+        let delta_wh = b.value - a.value;
+        let power_w = delta_wh * 3_600_000.0 / dt as f64;
+        if delta_wh < 0.0 || !power_w.is_finite() || power_w > rules.max_power_w {
+            continue; // a new segment starts at b
+        }
+        let delta_mwh = (delta_wh * 1000.0).round() as i128;
+        let cumulative = |t: i64| round_div(delta_mwh * (t - a.ts_ms) as i128, dt as i128);
+        let lo = a.ts_ms.max(lo_ms);
+        let hi = b.ts_ms.min(hi_ms);
+        let share = cumulative(hi) - cumulative(lo);
+        w.energy_wh += delta_wh * (hi - lo) as f64 / dt as f64;
+        w.energy_mwh = w
+            .energy_mwh
+            .saturating_add(share.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
+        if dt <= rules.max_gap_ms {
+            w.covered_ms += hi - lo;
+        } else {
+            w.interpolated_ms += hi - lo;
+        }
+        w.min_mw = w.min_mw.min(mw(power_w));
+        w.max_mw = w.max_mw.max(mw(power_w));
+    }
+    (w.covered_ms + w.interpolated_ms > 0).then_some(w)
+}
+
+/// The energy of one quarter-hour from a counter.
+pub fn from_counter(points: &[Point], slot: Slot, rules: &CounterRules) -> Option<Interval> {
+    integrate_counter(points, slot.start_ms(), slot.end_ms(), rules).map(|w| w.into_interval(slot))
+}
+
+/// Splits sorted instants into clusters: a new cluster starts where two consecutive points are
+/// more than `join_ms` apart. A batch with one point in 2009 and one now is two clusters, and
+/// only the quarter-hours around each are recomputed.
+pub fn clusters(points: &[Point], join_ms: i64) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for p in points {
+        match out.last_mut() {
+            Some((_, hi)) if p.ts_ms - *hi <= join_ms => *hi = p.ts_ms,
+            _ => out.push((p.ts_ms, p.ts_ms)),
+        }
+    }
+    out
+}
+
+/// The quarter-hours from the one containing `lo_ms` to the one containing `hi_ms`.
+pub fn slots_between(lo_ms: i64, hi_ms: i64) -> impl Iterator<Item = Slot> {
+    let first = Slot::containing_ms(lo_ms).index();
+    let last = Slot::containing_ms(hi_ms).index();
     (first..=last).map(Slot::from_index)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::SLOT_MS;
 
     const GAP: i64 = 60_000;
 
@@ -115,14 +223,26 @@ mod tests {
             .collect()
     }
 
+    fn rules(max_gap_ms: i64) -> CounterRules {
+        CounterRules {
+            max_gap_ms,
+            fill_max_ms: 7 * 86_400_000,
+            max_power_w: 250_000.0,
+        }
+    }
+
     #[test]
     fn constant_kilowatt_is_250_wh_per_quarter_hour() {
         let points = constant(-8, 908, 8, 1000.0);
         let q = from_power(&points, Slot::from_index(0), GAP).unwrap();
-        assert!((q.energy_wh - 250.0).abs() < 1e-9, "{q:?}");
-        assert_eq!(q.coverage, 1.0);
-        assert_eq!((q.mean_w, q.min_w, q.max_w), (1000.0, 1000.0, 1000.0));
+        assert_eq!(q.energy_mwh, 250_000);
+        assert_eq!(q.covered_ms, SLOT_MS);
+        assert_eq!(
+            (q.mean_mw(), q.min_mw, q.max_mw),
+            (Some(1_000_000), 1_000_000, 1_000_000)
+        );
         assert_eq!(q.provenance, Provenance::Measured);
+        assert!(q.from_points);
     }
 
     #[test]
@@ -130,22 +250,17 @@ mod tests {
         // 0 W at t=0 rising to 900 W at t=900 s: mean 450 W over 900 s = 112.5 Wh.
         let points = vec![p(0, 0.0), p(450, 450.0), p(900, 900.0)];
         let q = from_power(&points, Slot::from_index(0), 600_000).unwrap();
-        assert!((q.energy_wh - 112.5).abs() < 1e-9);
-        assert_eq!((q.min_w, q.max_w), (0.0, 900.0));
+        assert_eq!(q.energy_mwh, 112_500);
+        assert_eq!((q.min_mw, q.max_mw), (0, 900_000));
     }
 
     #[test]
     fn slot_edges_are_interpolated_from_neighbours() {
-        // 0 W at -100 s, 1000 W at +100 s: at the slot start the power is 500 W; the slot covers
-        // [0, 100] s with mean 750 W, then 1000 W constant to 900.
+        // 0 W at -100 s, 1000 W at +100 s: at the slot start the power is 500 W.
         let points = vec![p(-100, 0.0), p(100, 1000.0), p(900, 1000.0)];
         let q = from_power(&points, Slot::from_index(0), 1_000_000).unwrap();
-        let expected = (750.0 * 100.0 + 1000.0 * 800.0) / 3600.0;
-        assert!(
-            (q.energy_wh - expected).abs() < 1e-9,
-            "{} vs {expected}",
-            q.energy_wh
-        );
+        let expected_wh = (750.0 * 100.0 + 1000.0 * 800.0) / 3600.0;
+        assert_eq!(q.energy_mwh, (expected_wh * 1000.0_f64).round() as i64);
     }
 
     #[test]
@@ -154,9 +269,10 @@ mod tests {
         let mut points = constant(0, 300, 10, 1000.0);
         points.extend(constant(700, 900, 10, 1000.0));
         let q = from_power(&points, Slot::from_index(0), GAP).unwrap();
-        assert!((q.energy_wh - 1000.0 * 500.0 / 3600.0).abs() < 1e-9);
-        assert!((q.coverage - 500.0 / 900.0).abs() < 1e-12);
-        assert_eq!(q.mean_w, 1000.0);
+        assert_eq!(q.energy_mwh, (1000.0f64 * 500.0 / 3.6).round() as i64);
+        assert_eq!(q.covered_ms, 500_000);
+        // 138 888.9 mWh is stored as 138 889 mWh: the mean follows from the stored energy.
+        assert_eq!(q.mean_mw(), Some(1_000_001));
         assert!(from_power(&points, Slot::from_index(5), GAP).is_none());
     }
 
@@ -164,45 +280,68 @@ mod tests {
     fn counter_is_interpolated_at_slot_boundaries() {
         // 100 Wh at -450 s, 400 Wh at +450 s (+300 Wh in 900 s), 700 Wh at 1350 s.
         let points = vec![p(-450, 100.0), p(450, 400.0), p(1350, 700.0)];
-        let q = from_counter(&points, Slot::from_index(0), 1_000_000).unwrap();
-        assert!((q.energy_wh - 300.0).abs() < 1e-9);
-        assert_eq!(q.coverage, 1.0);
-        assert!((q.mean_w - 1200.0).abs() < 1e-9);
+        let q = from_counter(&points, Slot::from_index(0), &rules(1_000_000)).unwrap();
+        assert_eq!(q.energy_mwh, 300_000);
+        assert_eq!(q.covered_ms, SLOT_MS);
+        assert_eq!(q.mean_mw(), Some(1_200_000));
     }
 
     #[test]
     fn counter_reset_starts_a_new_segment() {
         // Rises 50 Wh, drops to 3 (replaced meter), rises 20 Wh.
         let points = vec![p(0, 1000.0), p(300, 1050.0), p(360, 3.0), p(900, 23.0)];
-        let q = from_counter(&points, Slot::from_index(0), 600_000).unwrap();
-        assert!((q.energy_wh - 70.0).abs() < 1e-9, "{q:?}");
-        assert!((q.coverage - 840.0 / 900.0).abs() < 1e-12);
+        let q = from_counter(&points, Slot::from_index(0), &rules(600_000)).unwrap();
+        assert_eq!(q.energy_mwh, 70_000, "{q:?}");
+        assert_eq!(q.covered_ms, 840_000);
     }
 
     #[test]
-    fn counter_gap_invents_nothing() {
-        let points = vec![p(0, 0.0), p(60, 10.0), p(840, 500.0), p(900, 510.0)];
-        let q = from_counter(&points, Slot::from_index(0), 120_000).unwrap();
-        assert!((q.energy_wh - 20.0).abs() < 1e-9);
-        assert!((q.coverage - 120.0 / 900.0).abs() < 1e-12);
+    fn counter_delta_across_a_gap_is_spread_not_dropped() {
+        // 10 Wh measured in the first minute, 480 Wh across a 13-minute gap, 10 Wh in the last.
+        let points = vec![p(0, 0.0), p(60, 10.0), p(840, 490.0), p(900, 500.0)];
+        let q = from_counter(&points, Slot::from_index(0), &rules(120_000)).unwrap();
+        assert_eq!(q.energy_mwh, 500_000, "the meter's whole delta: {q:?}");
+        assert_eq!(q.covered_ms, 120_000, "two measured minutes");
+        assert_eq!(q.provenance, Provenance::Interpolated);
     }
 
     #[test]
-    fn affected_slots_reach_one_gap_away() {
-        let slots = |lo, hi| {
-            affected_slots(lo, hi, 60_000)
-                .map(|s| s.index())
-                .collect::<Vec<_>>()
-        };
+    fn interpolated_quarter_hours_add_up_to_the_meters_delta() {
+        // 140 Wh over a 40-minute silence that crosses three quarter-hours, then readings again.
+        let points = vec![
+            p(0, 1000.0),
+            p(60, 1001.5),
+            p(2460, 1141.5),
+            p(2520, 1143.0),
+        ];
+        let total: i64 = (0..3)
+            .filter_map(|i| from_counter(&points, Slot::from_index(i), &rules(120_000)))
+            .map(|q| q.energy_mwh)
+            .sum();
+        assert_eq!(total, 143_000, "1143.0 − 1000.0 Wh, to the mWh");
+        let middle = from_counter(&points, Slot::from_index(1), &rules(120_000)).unwrap();
         assert_eq!(
-            slots(900_000, 1_700_000),
-            vec![0, 1],
-            "a minute before slot 1 is still slot 0"
+            middle.covered_ms, 0,
+            "nothing measured in the middle quarter-hour"
         );
+        assert_eq!(middle.provenance, Provenance::Interpolated);
+    }
+
+    #[test]
+    fn implausible_counter_jumps_are_discontinuities() {
+        // +1 GWh in a second is a glitch, not energy.
+        let points = vec![p(0, 10.0), p(1, 1e9), p(100, 1e9 + 1.0)];
+        let q = from_counter(&points, Slot::from_index(0), &rules(120_000)).unwrap();
+        assert_eq!(q.energy_mwh, 1000);
+    }
+
+    #[test]
+    fn far_apart_points_are_separate_clusters() {
+        let points = vec![p(0, 1.0), p(8, 1.0), p(16, 1.0), p(100_000, 1.0)];
         assert_eq!(
-            slots(960_000, 1_790_000),
-            vec![1, 2],
-            "a minute after reaches slot 2"
+            clusters(&points, 60_000),
+            vec![(0, 16_000), (100_000_000, 100_000_000)]
         );
+        assert!(clusters(&[], 1).is_empty());
     }
 }

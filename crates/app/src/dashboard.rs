@@ -1,55 +1,114 @@
-//! The figures the pages and the JSON API show: live power, load curves at a resolution that
-//! fits the span (day → year), and collective self-consumption at quarter-hour resolution.
+//! The figures the pages and the JSON API show, with the rules they follow:
+//!
+//! - **energies** are sums of integer mWh over complete quarter-hours (the one in progress is
+//!   not summed); each figure says which quarter-hours it summed;
+//! - **power** in a curve is the energy of each bucket divided by its length (kWh per hour);
+//!   at the finest resolution (one minute, from raw points) it is the energy measured in that
+//!   minute, power samples integrated and counters differenced. Every bucket says how much of
+//!   it was measured (`coverage`), summed channel by channel;
+//! - **live power** comes from power channels, or from the last two readings of a counter;
+//! - **sharing**: what members use at home behind their own meter and what they share between
+//!   them are two figures (see `analytics::flows`).
 
-use std::collections::BTreeMap;
-
-use analytics::sharing::SelfConsumption;
-use domain::{ChannelKind, Interval, LocalDay, Slot, SLOT_MS};
+use analytics::flows::Totals;
+use analytics::quarter_hour::{self, CounterRules};
+use domain::{Channel, ChannelKind, Community, Member, MemberId, Meter, Slot, Unit, SLOT_MS};
 use jiff::tz::TimeZone;
-use serde::Serialize;
-use store::{Channel, Store};
 
-use crate::AppError;
+use crate::access::{own_member, visibility_in, visible_member, Viewer, Visibility, Withheld};
+use crate::flows::MemberSet;
+use crate::period::{RangeRequest, Window};
+use crate::{App, AppError};
 
-/// Energy figures over a period.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Totals {
-    pub consumption_wh: f64,
-    pub production_wh: f64,
-    pub self_consumed_wh: f64,
-    pub self_consumption_rate: Option<f64>,
-    pub self_sufficiency_rate: Option<f64>,
+/// Energy figures over a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTotals {
+    pub window: Window,
+    /// The quarter-hours summed: `[summed_from, summed_to)`, the window's complete ones.
+    pub summed_from: Slot,
+    pub summed_to: Slot,
+    pub totals: Totals,
 }
 
-impl From<SelfConsumption> for Totals {
-    fn from(sc: SelfConsumption) -> Totals {
-        Totals {
-            consumption_wh: sc.consumption_wh,
-            production_wh: sc.production_wh,
-            self_consumed_wh: sc.self_consumed_wh,
-            self_consumption_rate: sc.self_consumption_rate(),
-            self_sufficiency_rate: sc.self_sufficiency_rate(),
+/// Live figures of one member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberLive {
+    /// Latest consumption power (W), summed over the member's consumption channels.
+    pub consumption_w: Option<f64>,
+    pub production_w: Option<f64>,
+    /// When the latest reading behind those figures was taken.
+    pub as_of_ms: Option<i64>,
+    /// When the member's meters last sent data.
+    pub last_contact_ms: Option<i64>,
+    pub today: PeriodTotals,
+}
+
+/// What a curve shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesKind {
+    Consumption,
+    Production,
+    /// Local production consumed in the set: at home, or by another member.
+    SelfConsumed,
+}
+
+impl SeriesKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeriesKind::Consumption => "consumption",
+            SeriesKind::Production => "production",
+            SeriesKind::SelfConsumed => "self_consumed",
         }
     }
 }
 
-/// A chart's data: bucket starts (Unix seconds) and one mean-power series (W) per kind.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One series of a curve, one value per bucket (`None`: nothing measured).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveSeries {
+    pub kind: SeriesKind,
+    pub power_w: Vec<Option<f64>>,
+    pub energy_mwh: Vec<Option<i64>>,
+    pub coverage: Vec<Option<f64>>,
+}
+
+/// A chart's data.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Curve {
     pub resolution_s: i64,
-    pub ts: Vec<i64>,
+    /// Bucket boundaries: `(start_ms, end_ms)`; days follow the local calendar.
+    pub buckets: Vec<(i64, i64)>,
     pub series: Vec<CurveSeries>,
+    pub window: Window,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CurveSeries {
-    /// `consumption`, `production` or `self_consumed`.
-    pub key: String,
-    pub values: Vec<Option<f64>>,
+/// The low-voltage cabin against the metered members behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CabinView {
+    /// Net energy measured through the cabin (negative: local PV sent upstream).
+    pub measured_mwh: i64,
+    /// Metered members' net offtake minus net injection over the same quarter-hours.
+    pub members_net_mwh: i64,
+    /// Share of the cabin's flow that the metered members explain.
+    pub coverage: Option<f64>,
+    /// Quarter-hours in which the cabin sent energy upstream.
+    pub reverse_flow_slots: usize,
+    pub slots: usize,
 }
 
-/// The resolution a span is shown at: raw minutes up to two days, then quarter-hours, hours,
-/// days.
+/// A coordinator's line about one member.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub member: Member,
+    pub meters: Vec<(Meter, Vec<Channel>)>,
+    /// Whether this coordinator may open the member's curve now.
+    pub curve_visible: bool,
+}
+
+/// Live power is taken from readings at most this old.
+const LIVE_WINDOW_MS: i64 = 15 * 60_000;
+
+/// The resolution a window is shown at: raw minutes up to two days (when raw points cover the
+/// window), then quarter-hours, hours, local days.
 pub fn resolution_for(span_ms: i64, raw_available: bool) -> i64 {
     match span_ms {
         s if s <= 2 * 86_400_000 && raw_available => 60,
@@ -59,343 +118,546 @@ pub fn resolution_for(span_ms: i64, raw_available: bool) -> i64 {
     }
 }
 
-fn timezone(store: &Store, community_id: i64) -> Result<TimeZone, AppError> {
-    let c = store.community(community_id)?;
-    TimeZone::get(&c.timezone)
-        .map_err(|e| AppError::Invalid(format!("time zone {}: {e}", c.timezone)))
-}
-
-/// Bucket start (ms) of an instant at a resolution; days follow the local calendar.
-fn bucket_of(ts_ms: i64, resolution_s: i64, tz: &TimeZone) -> i64 {
-    if resolution_s >= 86_400 {
-        let ts = jiff::Timestamp::from_millisecond(ts_ms).expect("in range");
-        LocalDay::containing(ts, tz)
-            .map(|d| d.first.start_ms())
-            .unwrap_or(ts_ms)
-    } else {
-        ts_ms.div_euclid(resolution_s * 1000) * resolution_s * 1000
-    }
-}
-
-/// Accumulates energy and covered time per bucket.
-#[derive(Default)]
-struct Buckets(BTreeMap<i64, (f64, f64)>); // bucket ms → (Wh, covered seconds)
-
-impl Buckets {
-    fn add_interval(&mut self, i: &Interval, resolution_s: i64, tz: &TimeZone) {
-        let e = self
-            .0
-            .entry(bucket_of(i.slot.start_ms(), resolution_s, tz))
-            .or_default();
-        e.0 += i.energy_wh;
-        e.1 += i.coverage * (SLOT_MS / 1000) as f64;
-    }
-
-    fn mean_w(&self, bucket: i64) -> Option<f64> {
-        self.0
-            .get(&bucket)
-            .filter(|(_, s)| *s > 0.0)
-            .map(|(wh, s)| wh * 3600.0 / s)
-    }
-}
-
-fn grid(from_ms: i64, to_ms: i64, resolution_s: i64, tz: &TimeZone) -> Vec<i64> {
+/// Bucket boundaries of a window at a resolution; days are local days.
+fn buckets(window: &Window, resolution_s: i64, tz: &TimeZone) -> Result<Vec<(i64, i64)>, AppError> {
+    let (from, to) = (window.from_ms(), window.to_ms());
     let mut out = Vec::new();
-    let mut t = bucket_of(from_ms, resolution_s, tz);
-    while t < to_ms {
-        out.push(t);
-        t = if resolution_s >= 86_400 {
-            bucket_of(t + 26 * 3_600_000, resolution_s, tz)
-        } else {
-            t + resolution_s * 1000
-        };
+    if resolution_s >= 86_400 {
+        let mut day = domain::LocalDay::containing(Slot::containing_ms(from).start(), tz)?;
+        while day.first.start_ms() < to {
+            out.push((day.first.start_ms().max(from), day.end.start_ms().min(to)));
+            let next = day
+                .date
+                .tomorrow()
+                .map_err(|e| AppError::invalid(e.to_string()))?;
+            day = domain::LocalDay::new(next, tz)?;
+        }
+    } else {
+        let step = resolution_s * 1000;
+        let mut t = from;
+        while t < to {
+            out.push((t, (t + step).min(to)));
+            t += step;
+        }
     }
-    out
+    Ok(out)
 }
 
-/// Community consumption, production and collectively self-consumed power over a range. The
-/// quarter-hour in progress at `now_ms` is left out: it is not complete yet.
-pub fn community_curve(
-    store: &Store,
-    community_id: i64,
-    from_ms: i64,
-    to_ms: i64,
-    now_ms: i64,
-) -> Result<Curve, AppError> {
-    let tz = timezone(store, community_id)?;
-    let resolution_s = resolution_for(to_ms - from_ms, false);
-    let (from, to) = (
-        Slot::containing_ms(from_ms),
-        Slot::containing_ms(to_ms - 1).next(),
-    );
-    let complete = |s: &store::SlotEnergy| s.slot.end_ms() <= now_ms;
-    let mut cons = store.community_series(community_id, ChannelKind::Consumption, from, to)?;
-    let mut prod = store.community_series(community_id, ChannelKind::Production, from, to)?;
-    cons.retain(complete);
-    prod.retain(complete);
-    let mut b_cons = Buckets::default();
-    let mut b_prod = Buckets::default();
-    let mut b_self = Buckets::default();
-    let prod_by_slot: BTreeMap<Slot, f64> = prod.iter().map(|s| (s.slot, s.energy_wh)).collect();
-    let full =
-        |slot: Slot, energy_wh: f64| Interval::flat(slot, energy_wh, domain::Provenance::Measured);
-    for s in &cons {
-        b_cons.add_interval(&full(s.slot, s.energy_wh), resolution_s, &tz);
-        let p = prod_by_slot.get(&s.slot).copied().unwrap_or(0.0);
-        b_self.add_interval(
-            &full(s.slot, s.energy_wh.min(p).max(0.0)),
+/// Which bucket an instant falls in.
+fn bucket_index(buckets: &[(i64, i64)], ts_ms: i64) -> Option<usize> {
+    let i = buckets.partition_point(|b| b.1 <= ts_ms);
+    (i < buckets.len() && buckets[i].0 <= ts_ms).then_some(i)
+}
+
+/// Mean power (W) of an energy over a duration.
+fn power_w(energy_mwh: i64, duration_ms: i64) -> Option<f64> {
+    (duration_ms > 0).then(|| energy_mwh as f64 * 3600.0 / duration_ms as f64)
+}
+
+/// Accumulates one series per bucket.
+struct Acc {
+    kind: SeriesKind,
+    energy: Vec<i64>,
+    /// Unrounded energy (Wh) of raw-resolution buckets, for their power.
+    precise_wh: Vec<f64>,
+    covered: Vec<i64>,
+    any: Vec<bool>,
+    channels: usize,
+}
+
+impl Acc {
+    fn new(kind: SeriesKind, n: usize, channels: usize) -> Acc {
+        Acc {
+            kind,
+            energy: vec![0; n],
+            precise_wh: vec![f64::NAN; n],
+            covered: vec![0; n],
+            any: vec![false; n],
+            channels,
+        }
+    }
+
+    fn add_precise(&mut self, i: usize, energy_wh: f64) {
+        self.precise_wh[i] = if self.precise_wh[i].is_nan() {
+            energy_wh
+        } else {
+            self.precise_wh[i] + energy_wh
+        };
+    }
+
+    fn add(&mut self, i: usize, energy_mwh: i64, covered_ms: i64) {
+        self.energy[i] = self.energy[i].saturating_add(energy_mwh);
+        self.covered[i] += covered_ms;
+        self.any[i] = true;
+    }
+
+    /// The series, each bucket's power over the part of it that has passed at `now_ms`.
+    fn finish(
+        self,
+        buckets: &[(i64, i64)],
+        now_ms: i64,
+        elapsed_granularity_ms: i64,
+    ) -> CurveSeries {
+        let mut s = CurveSeries {
+            kind: self.kind,
+            power_w: Vec::with_capacity(buckets.len()),
+            energy_mwh: Vec::with_capacity(buckets.len()),
+            coverage: Vec::with_capacity(buckets.len()),
+        };
+        for (i, (start, end)) in buckets.iter().enumerate() {
+            // The part of the bucket that has passed (whole quarter-hours for quarter-hour data).
+            let passed_end =
+                (*end).min(now_ms.div_euclid(elapsed_granularity_ms) * elapsed_granularity_ms);
+            let duration = (passed_end - start).max(0);
+            if !self.any[i] || duration == 0 {
+                s.power_w.push(None);
+                s.energy_mwh.push(None);
+                s.coverage.push(None);
+                continue;
+            }
+            let power = if self.precise_wh[i].is_nan() {
+                power_w(self.energy[i], duration)
+            } else {
+                Some(self.precise_wh[i] * 3_600_000.0 / duration as f64)
+            };
+            // To the milliwatt: what the data can say.
+            s.power_w.push(power.map(|w| (w * 1000.0).round() / 1000.0));
+            s.energy_mwh.push(Some(self.energy[i]));
+            let possible = duration as f64 * self.channels.max(1) as f64;
+            s.coverage
+                .push(Some((self.covered[i] as f64 / possible).clamp(0.0, 1.0)));
+        }
+        s
+    }
+}
+
+fn withheld_error(w: Option<Withheld>) -> AppError {
+    match w {
+        Some(Withheld::CommunityFigures { others, k }) => AppError::forbidden(format!(
+            "the community's figures are not shown: with {others} other member(s), fewer than {k}, they would reveal a neighbour's consumption"
+        )),
+        _ => AppError::forbidden("the community's figures are not shown to this account"),
+    }
+}
+
+impl App {
+    fn window(&self, tz: &TimeZone, req: &RangeRequest) -> Result<Window, AppError> {
+        Window::resolve(req, tz, self.now_ms())
+    }
+
+    /// The member a viewer asks about: its own (`None`) or one it may see.
+    fn member_for(&self, viewer: &Viewer, member: Option<MemberId>) -> Result<MemberId, AppError> {
+        match member {
+            None => own_member(viewer),
+            Some(id) => {
+                let k = self.settings.min_group_size;
+                Ok(self
+                    .store
+                    .read(|tx| Ok(visible_member(tx, viewer, id, k)))??
+                    .id)
+            }
+        }
+    }
+
+    /// What the viewer may see of the community.
+    pub fn visibility(&self, viewer: &Viewer) -> Result<Visibility, AppError> {
+        let k = self.settings.min_group_size;
+        self.store.read(|tx| Ok(visibility_in(tx, viewer, k)))?
+    }
+
+    /// The name of a member (of the community served).
+    pub fn member_name(&self, member: MemberId) -> Result<String, AppError> {
+        let c = self.community_id();
+        Ok(self
+            .store
+            .read(|tx| tx.members().in_community(c, member))?
+            .name)
+    }
+
+    pub fn community(&self) -> Result<Community, AppError> {
+        Ok(self
+            .store
+            .read(|tx| tx.communities().get(self.community_id()))?)
+    }
+
+    fn totals_of(&self, members: &[MemberId], window: Window) -> Result<PeriodTotals, AppError> {
+        let until = window.complete_until(self.now_ms());
+        let mut totals = Totals::default();
+        self.store.read(|tx| {
+            let set = MemberSet::load(tx, members)?;
+            set.for_each_slot(tx, window.from, until, |_, s| totals.merge(&s.totals))
+        })?;
+        Ok(PeriodTotals {
+            summed_from: window.from,
+            summed_to: until,
+            window,
+            totals,
+        })
+    }
+
+    /// A member's totals over a window (its own with `None`).
+    pub fn member_totals(
+        &self,
+        viewer: &Viewer,
+        member: Option<MemberId>,
+        req: &RangeRequest,
+    ) -> Result<PeriodTotals, AppError> {
+        let member = self.member_for(viewer, member)?;
+        let window = self.window(&self.time_zone()?, req)?;
+        self.totals_of(&[member], window)
+    }
+
+    /// The community's totals over a window, when the viewer may see them.
+    pub fn community_totals(
+        &self,
+        viewer: &Viewer,
+        req: &RangeRequest,
+    ) -> Result<PeriodTotals, AppError> {
+        let vis = self.visibility(viewer)?;
+        if !vis.community {
+            return Err(withheld_error(vis.withheld));
+        }
+        let window = self.window(&self.time_zone()?, req)?;
+        let members: Vec<MemberId> = self
+            .store
+            .read(|tx| tx.members().list(self.community_id()))?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        self.totals_of(&members, window)
+    }
+
+    /// Live power and today's totals of a member (its own with `None`).
+    pub fn member_live(
+        &self,
+        viewer: &Viewer,
+        member: Option<MemberId>,
+    ) -> Result<MemberLive, AppError> {
+        let member = self.member_for(viewer, member)?;
+        let now = self.now_ms();
+        let community = self.community()?;
+        let (channels, meters) = self.store.read(|tx| {
+            Ok((
+                tx.channels().of_member(member)?,
+                tx.meters().of_member(member)?,
+            ))
+        })?;
+        let mut as_of: Option<i64> = None;
+        let mut latest = |kind: ChannelKind| -> Result<Option<f64>, AppError> {
+            let mut total: Option<f64> = None;
+            for c in channels.iter().filter(|c| c.kind_at(now) == Some(kind)) {
+                let last = self.store.read(|tx| tx.points().last(c.id, 2, now))?;
+                let reading = match c.unit {
+                    Unit::Watt => last.last().map(|p| (p.ts_ms, p.value)),
+                    Unit::WattHour => match last.as_slice() {
+                        [a, b]
+                            if b.ts_ms > a.ts_ms
+                                && b.ts_ms - a.ts_ms <= community.max_gap_ms
+                                && b.value >= a.value =>
+                        {
+                            Some((
+                                b.ts_ms,
+                                (b.value - a.value) * 3_600_000.0 / (b.ts_ms - a.ts_ms) as f64,
+                            ))
+                        }
+                        _ => None,
+                    },
+                };
+                if let Some((ts, w)) = reading.filter(|(ts, _)| now - ts <= LIVE_WINDOW_MS) {
+                    *total.get_or_insert(0.0) += w;
+                    as_of = Some(as_of.map_or(ts, |a| a.max(ts)));
+                }
+            }
+            Ok(total)
+        };
+        let consumption_w = latest(ChannelKind::Consumption)?;
+        let production_w = latest(ChannelKind::Production)?;
+        let window = self.window(&community.time_zone()?, &RangeRequest::default())?;
+        Ok(MemberLive {
+            consumption_w,
+            production_w,
+            as_of_ms: as_of,
+            last_contact_ms: meters.iter().filter_map(|m| m.last_contact_ms).max(),
+            today: self.totals_of(&[member], window)?,
+        })
+    }
+
+    /// A member's curve (its own with `None`): consumption and, with PV, production.
+    pub fn member_curve(
+        &self,
+        viewer: &Viewer,
+        member: Option<MemberId>,
+        req: &RangeRequest,
+    ) -> Result<Curve, AppError> {
+        let member = self.member_for(viewer, member)?;
+        let community = self.community()?;
+        let tz = community.time_zone()?;
+        let window = self.window(&tz, req)?;
+        let now = self.now_ms();
+        let set = self.store.read(|tx| MemberSet::load(tx, &[member]))?;
+        let channels = &set.members[0].1;
+        let flow_channels: Vec<&Channel> = channels
+            .iter()
+            .filter(|c| c.ever(ChannelKind::Consumption) || c.ever(ChannelKind::Production))
+            .collect();
+        // Raw points serve the window when every quarter-hour in it was computed from raw
+        // points still stored; otherwise (raw points past retention, quarter-hours imported
+        // from the grid operator) the chart shows the quarter-hours.
+        let raw_available = window.span_ms() <= 2 * 86_400_000
+            && self.store.read(|tx| {
+                let mut any = false;
+                for c in &flow_channels {
+                    let quarter_hours = tx.intervals().best(c.id, window.from, window.to)?;
+                    if quarter_hours.is_empty() {
+                        continue;
+                    }
+                    let Some(first_raw) = tx.points().first_ts(c.id)? else {
+                        return Ok(false);
+                    };
+                    if quarter_hours
+                        .iter()
+                        .any(|q| !q.from_points || q.slot.end_ms() <= first_raw)
+                    {
+                        return Ok(false);
+                    }
+                    any = true;
+                }
+                Ok(any)
+            })?;
+        let resolution_s = resolution_for(window.span_ms(), raw_available);
+        let bounds = buckets(&window, resolution_s, &tz)?;
+        let has_production = channels.iter().any(|c| c.ever(ChannelKind::Production));
+        let (n_cons, n_prod) = set.channel_counts();
+        let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
+        let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
+        let granularity = if resolution_s < 900 { 1 } else { SLOT_MS };
+        if resolution_s < 900 {
+            let rules_base = CounterRules {
+                max_gap_ms: community.max_gap_ms,
+                fill_max_ms: community.counter_fill_max_ms.max(community.max_gap_ms),
+                max_power_w: 0.0,
+            };
+            for c in &flow_channels {
+                let kind = c.kind_at(now).or_else(|| c.configs.last().map(|x| x.kind));
+                let acc = match kind {
+                    Some(ChannelKind::Consumption) => &mut cons,
+                    Some(ChannelKind::Production) => &mut prod,
+                    _ => continue,
+                };
+                let reach = community.max_gap_ms;
+                let points = self.store.read(|tx| {
+                    tx.points()
+                        .range(c.id, window.from_ms() - reach, window.to_ms() + reach)
+                })?;
+                let rules = CounterRules {
+                    max_power_w: self.settings.limits.max_w(kind),
+                    ..rules_base
+                };
+                for (i, (start, end)) in bounds.iter().enumerate() {
+                    let w = match c.unit {
+                        Unit::Watt => quarter_hour::integrate_power(
+                            &points,
+                            *start,
+                            *end,
+                            community.max_gap_ms,
+                        ),
+                        Unit::WattHour => {
+                            quarter_hour::integrate_counter(&points, *start, *end, &rules)
+                        }
+                    };
+                    if let Some(w) = w {
+                        acc.add(i, w.energy_mwh, w.covered_ms);
+                        acc.add_precise(i, w.energy_wh);
+                    }
+                }
+            }
+        } else {
+            let until = window.complete_until(now);
+            self.store.read(|tx| {
+                set.for_each_slot(tx, window.from, until, |slot, s| {
+                    if let Some(i) = bucket_index(&bounds, slot.start_ms()) {
+                        if s.totals.consumption_mwh != 0 || s.consumption_covered_ms > 0 {
+                            cons.add(i, s.totals.consumption_mwh, s.consumption_covered_ms);
+                        }
+                        if s.totals.production_mwh != 0 || s.production_covered_ms > 0 {
+                            prod.add(i, s.totals.production_mwh, s.production_covered_ms);
+                        }
+                    }
+                })
+            })?;
+        }
+        let mut series = vec![cons.finish(&bounds, now, granularity)];
+        if has_production {
+            series.push(prod.finish(&bounds, now, granularity));
+        }
+        Ok(Curve {
             resolution_s,
-            &tz,
-        );
+            buckets: bounds,
+            series,
+            window,
+        })
     }
-    for s in &prod {
-        b_prod.add_interval(&full(s.slot, s.energy_wh), resolution_s, &tz);
-    }
-    let ts = grid(from_ms, to_ms, resolution_s, &tz);
-    let series = [
-        ("consumption", &b_cons),
-        ("production", &b_prod),
-        ("self_consumed", &b_self),
-    ]
-    .into_iter()
-    .map(|(key, b)| CurveSeries {
-        key: key.into(),
-        values: ts.iter().map(|t| b.mean_w(*t)).collect(),
-    })
-    .collect();
-    Ok(Curve {
-        resolution_s,
-        ts: ts.iter().map(|t| t / 1000).collect(),
-        series,
-    })
-}
 
-/// The community's energy of one kind per quarter-hour in `[from, to)`.
-fn energy_by_slot(
-    store: &Store,
-    community_id: i64,
-    kind: ChannelKind,
-    from: Slot,
-    to: Slot,
-) -> Result<BTreeMap<Slot, f64>, AppError> {
-    Ok(store
-        .community_series(community_id, kind, from, to)?
-        .into_iter()
-        .map(|s| (s.slot, s.energy_wh))
-        .collect())
-}
-
-/// Community totals over `[from, to)`, self-consumption netted per quarter-hour.
-pub fn community_totals(
-    store: &Store,
-    community_id: i64,
-    from: Slot,
-    to: Slot,
-) -> Result<Totals, AppError> {
-    let cons = store.community_series(community_id, ChannelKind::Consumption, from, to)?;
-    let prod = energy_by_slot(store, community_id, ChannelKind::Production, from, to)?;
-    let mut sc = SelfConsumption::default();
-    let mut seen = std::collections::BTreeSet::new();
-    for s in &cons {
-        sc.add(s.energy_wh, prod.get(&s.slot).copied().unwrap_or(0.0));
-        seen.insert(s.slot);
-    }
-    for (slot, p) in &prod {
-        if !seen.contains(slot) {
-            sc.add(0.0, *p);
+    /// The community's curve: consumption, production and what of it was consumed locally.
+    pub fn community_curve(&self, viewer: &Viewer, req: &RangeRequest) -> Result<Curve, AppError> {
+        let vis = self.visibility(viewer)?;
+        if !vis.community {
+            return Err(withheld_error(vis.withheld));
         }
+        let community = self.community()?;
+        let tz = community.time_zone()?;
+        let window = self.window(&tz, req)?;
+        let now = self.now_ms();
+        let resolution_s = resolution_for(window.span_ms(), false);
+        let bounds = buckets(&window, resolution_s, &tz)?;
+        let until = window.complete_until(now);
+        let members: Vec<MemberId> = self
+            .store
+            .read(|tx| tx.members().list(community.id))?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        let set = self.store.read(|tx| MemberSet::load(tx, &members))?;
+        let (n_cons, n_prod) = set.channel_counts();
+        let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
+        let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
+        let mut selfc = Acc::new(SeriesKind::SelfConsumed, bounds.len(), n_prod);
+        self.store.read(|tx| {
+            set.for_each_slot(tx, window.from, until, |slot, s| {
+                if let Some(i) = bucket_index(&bounds, slot.start_ms()) {
+                    cons.add(i, s.totals.consumption_mwh, s.consumption_covered_ms);
+                    prod.add(i, s.totals.production_mwh, s.production_covered_ms);
+                    selfc.add(i, s.totals.self_consumed_mwh(), s.production_covered_ms);
+                }
+            })
+        })?;
+        Ok(Curve {
+            resolution_s,
+            series: vec![
+                cons.finish(&bounds, now, SLOT_MS),
+                prod.finish(&bounds, now, SLOT_MS),
+                selfc.finish(&bounds, now, SLOT_MS),
+            ],
+            buckets: bounds,
+            window,
+        })
     }
-    Ok(sc.into())
-}
 
-/// A member's channels of one kind (by their current meaning).
-fn of_kind(channels: &[Channel], kind: ChannelKind) -> Vec<&Channel> {
-    channels.iter().filter(|c| c.kind() == Some(kind)).collect()
-}
-
-/// Live figures of one member.
-#[derive(Debug, Clone, Serialize)]
-pub struct MemberLive {
-    /// Latest consumption power (W), summed over the member's consumption channels.
-    pub power_w: Option<f64>,
-    pub production_w: Option<f64>,
-    /// When the latest reading was taken (ms).
-    pub as_of_ms: Option<i64>,
-    pub today: Totals,
-}
-
-pub fn member_live(
-    store: &Store,
-    community_id: i64,
-    member_id: i64,
-    now_ms: i64,
-) -> Result<MemberLive, AppError> {
-    let tz = timezone(store, community_id)?;
-    let channels = store.member_channels(member_id)?;
-    let mut as_of: Option<i64> = None;
-    let mut latest = |kind| -> Result<Option<f64>, AppError> {
-        let mut total: Option<f64> = None;
-        for c in of_kind(&channels, kind) {
-            if let Some(p) = store.last_point(c.id)? {
-                if now_ms - p.ts_ms <= 15 * 60_000 {
-                    *total.get_or_insert(0.0) += p.value;
-                    as_of = Some(as_of.map_or(p.ts_ms, |a: i64| a.max(p.ts_ms)));
-                }
-            }
+    /// The community total of one channel kind per quarter-hour (the store's running totals).
+    pub fn community_quarter_hours(
+        &self,
+        viewer: &Viewer,
+        kind: ChannelKind,
+        req: &RangeRequest,
+    ) -> Result<(Window, Slot, Vec<store::SlotTotal>), AppError> {
+        let vis = self.visibility(viewer)?;
+        if !vis.community {
+            return Err(withheld_error(vis.withheld));
         }
-        Ok(total)
-    };
-    let power_w = latest(ChannelKind::Consumption)?;
-    let production_w = latest(ChannelKind::Production)?;
-    let day = LocalDay::containing(
-        jiff::Timestamp::from_millisecond(now_ms).map_err(|e| AppError::Invalid(e.to_string()))?,
-        &tz,
-    )
-    .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let today = member_totals(store, &channels, day.first, day.end)?;
-    Ok(MemberLive {
-        power_w,
-        production_w,
-        as_of_ms: as_of,
-        today,
-    })
-}
-
-/// A member's own totals, self-consumption netted per quarter-hour.
-pub fn member_totals(
-    store: &Store,
-    channels: &[Channel],
-    from: Slot,
-    to: Slot,
-) -> Result<Totals, AppError> {
-    let sum = |kind| -> Result<BTreeMap<Slot, f64>, AppError> {
-        let mut m = BTreeMap::new();
-        for c in of_kind(channels, kind) {
-            for i in store.intervals(c.id, from, to)? {
-                *m.entry(i.slot).or_insert(0.0) += i.energy_wh;
-            }
-        }
-        Ok(m)
-    };
-    let cons = sum(ChannelKind::Consumption)?;
-    let prod = sum(ChannelKind::Production)?;
-    let mut sc = SelfConsumption::default();
-    let slots: std::collections::BTreeSet<Slot> = cons.keys().chain(prod.keys()).copied().collect();
-    for slot in slots {
-        sc.add(
-            cons.get(&slot).copied().unwrap_or(0.0),
-            prod.get(&slot).copied().unwrap_or(0.0),
-        );
+        let window = self.window(&self.time_zone()?, req)?;
+        let until = window.complete_until(self.now_ms());
+        let rows = self.store.read(|tx| {
+            tx.totals()
+                .series(self.community_id(), kind, window.from, until)
+        })?;
+        Ok((window, until, rows))
     }
-    Ok(sc.into())
-}
 
-/// A member's load curve (consumption and production) over a range.
-pub fn member_curve(
-    store: &Store,
-    community_id: i64,
-    member_id: i64,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<Curve, AppError> {
-    let tz = timezone(store, community_id)?;
-    let channels = store.member_channels(member_id)?;
-    let resolution_s = resolution_for(to_ms - from_ms, true);
-    let ts = grid(from_ms, to_ms, resolution_s, &tz);
-    let mut series = Vec::new();
-    for kind in [ChannelKind::Consumption, ChannelKind::Production] {
-        let chans = of_kind(&channels, kind);
-        if chans.is_empty() {
-            continue;
+    /// The cabin against the metered members, when a cabin is measured and the viewer may see
+    /// community figures.
+    pub fn cabin(
+        &self,
+        viewer: &Viewer,
+        req: &RangeRequest,
+    ) -> Result<Option<CabinView>, AppError> {
+        let vis = self.visibility(viewer)?;
+        if !vis.community {
+            return Ok(None);
         }
-        let values: Vec<Option<f64>> = if resolution_s < 900 {
-            // Raw points: mean per bucket per channel, summed over channels.
-            let mut sums: BTreeMap<i64, f64> = BTreeMap::new();
-            for c in &chans {
-                let mut acc: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
-                for p in store.raw_points(c.id, from_ms, to_ms)? {
-                    let e = acc
-                        .entry(bucket_of(p.ts_ms, resolution_s, &tz))
-                        .or_default();
-                    e.0 += p.value;
-                    e.1 += 1;
-                }
-                for (b, (s, n)) in acc {
-                    *sums.entry(b).or_insert(0.0) += s / n as f64;
-                }
-            }
-            ts.iter().map(|t| sums.get(t).copied()).collect()
-        } else {
-            let mut buckets = Buckets::default();
-            for c in &chans {
-                for i in store.intervals(
-                    c.id,
-                    Slot::containing_ms(from_ms),
-                    Slot::containing_ms(to_ms - 1).next(),
-                )? {
-                    buckets.add_interval(&i, resolution_s, &tz);
-                }
-            }
-            let n = chans.len() as f64;
-            ts.iter()
-                .map(|t| buckets.mean_w(*t).map(|w| w * n))
-                .collect()
+        let window = self.window(&self.time_zone()?, req)?;
+        let until = window.complete_until(self.now_ms());
+        let community = self.community_id();
+        let cabin: Vec<store::SlotTotal> = self.store.read(|tx| {
+            tx.totals()
+                .series(community, ChannelKind::Cabin, window.from, until)
+        })?;
+        if cabin.is_empty() {
+            return Ok(None);
+        }
+        let members: Vec<MemberId> = self
+            .store
+            .read(|tx| tx.members().list(community))?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        let mut net: std::collections::BTreeMap<Slot, i64> = std::collections::BTreeMap::new();
+        self.store.read(|tx| {
+            let set = MemberSet::load(tx, &members)?;
+            set.for_each_slot(tx, window.from, until, |slot, s| {
+                net.insert(slot, s.totals.offtake_mwh - s.totals.injection_mwh);
+            })
+        })?;
+        let mut view = CabinView {
+            measured_mwh: 0,
+            members_net_mwh: 0,
+            coverage: None,
+            reverse_flow_slots: 0,
+            slots: cabin.len(),
         };
-        series.push(CurveSeries {
-            key: kind.as_str().into(),
-            values,
-        });
-    }
-    Ok(Curve {
-        resolution_s,
-        ts: ts.iter().map(|t| t / 1000).collect(),
-        series,
-    })
-}
-
-/// The low-voltage cabin against the metered members behind it.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct CabinView {
-    /// Net energy measured through the cabin (negative: local PV sent upstream).
-    pub measured_wh: f64,
-    /// Metered members' consumption minus production over the same quarter-hours.
-    pub members_net_wh: f64,
-    /// Share of the cabin's flow that the metered members explain.
-    pub coverage: Option<f64>,
-    /// Quarter-hours in which the cabin sent energy upstream.
-    pub reverse_flow_slots: usize,
-    pub slots: usize,
-}
-
-/// Cabin figures over `[from, to)`, `None` when no cabin quarter-hour is stored.
-pub fn cabin_view(
-    store: &Store,
-    community_id: i64,
-    from: Slot,
-    to: Slot,
-) -> Result<Option<CabinView>, AppError> {
-    let cabin = store.community_series(community_id, ChannelKind::Cabin, from, to)?;
-    if cabin.is_empty() {
-        return Ok(None);
-    }
-    let cons = energy_by_slot(store, community_id, ChannelKind::Consumption, from, to)?;
-    let prod = energy_by_slot(store, community_id, ChannelKind::Production, from, to)?;
-    let mut view = CabinView {
-        measured_wh: 0.0,
-        members_net_wh: 0.0,
-        coverage: None,
-        reverse_flow_slots: 0,
-        slots: cabin.len(),
-    };
-    for s in &cabin {
-        view.measured_wh += s.energy_wh;
-        view.members_net_wh +=
-            cons.get(&s.slot).copied().unwrap_or(0.0) - prod.get(&s.slot).copied().unwrap_or(0.0);
-        if s.energy_wh < 0.0 {
-            view.reverse_flow_slots += 1;
+        for s in &cabin {
+            view.measured_mwh += s.energy_mwh;
+            view.members_net_mwh += net.get(&s.slot).copied().unwrap_or(0);
+            if s.energy_mwh < 0 {
+                view.reverse_flow_slots += 1;
+            }
         }
+        view.coverage = (view.measured_mwh > 0 && view.members_net_mwh > 0)
+            .then(|| (view.members_net_mwh as f64 / view.measured_mwh as f64).min(1.0));
+        Ok(Some(view))
     }
-    view.coverage = (view.measured_wh > 0.0 && view.members_net_wh > 0.0)
-        .then(|| (view.members_net_wh / view.measured_wh).min(1.0));
-    Ok(Some(view))
+
+    /// Members with their meters and channels, for coordinators.
+    pub fn members_overview(
+        &self,
+        viewer: &Viewer,
+    ) -> Result<(Vec<MemberRow>, Vec<Channel>), AppError> {
+        if !viewer.is_coordinator() {
+            return Err(AppError::forbidden("coordinators only"));
+        }
+        let vis = self.visibility(viewer)?;
+        let community = self.community_id();
+        self.store
+            .read(|tx| {
+                let members = tx.members().list(community)?;
+                let meters = tx.meters().list(community)?;
+                let channels = tx.channels().list(community)?;
+                let rows = members
+                    .into_iter()
+                    .map(|m| MemberRow {
+                        meters: meters
+                            .iter()
+                            .filter(|x| x.member_id == Some(m.id))
+                            .map(|x| {
+                                (
+                                    x.clone(),
+                                    channels
+                                        .iter()
+                                        .filter(|c| c.meter_id == Some(x.id))
+                                        .cloned()
+                                        .collect(),
+                                )
+                            })
+                            .collect(),
+                        curve_visible: vis.individuals.contains(&m.id),
+                        member: m,
+                    })
+                    .collect();
+                let unassigned = channels
+                    .into_iter()
+                    .filter(|c| c.configs.is_empty())
+                    .collect();
+                Ok((rows, unassigned))
+            })
+            .map_err(AppError::from)
+    }
 }

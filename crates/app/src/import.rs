@@ -1,14 +1,14 @@
 //! Importing CSV files: grid-operator quarter-hour exports, quarter-hour series (cabin) and
-//! generic readings. Idempotent: importing a file again changes nothing. Bad rows are reported
-//! by line; good rows are kept.
+//! generic readings. Idempotent: importing a file again changes nothing. Rows that cannot be
+//! true (in the future, beyond the channel's physical limit) are refused like malformed ones,
+//! by line; good rows are kept. An import never makes a meter look alive: only live data does.
 
-use domain::{ChannelKind, Provenance, Unit};
-use ingest::csv::{ColumnMapping, Direction};
+use domain::limits::{self, Arrival};
+use domain::{ChannelId, ChannelKind, MeterId, Point, Provenance, SeriesKey, Unit};
+use ingest::csv::{ColumnMapping, Direction, Numbered};
 use ingest::LineError;
-use jiff::tz::TimeZone;
-use store::{ChannelPoints, Store};
 
-use crate::AppError;
+use crate::{App, AppError};
 
 /// What a file holds.
 #[derive(Debug, Clone)]
@@ -23,6 +23,7 @@ pub enum ImportFormat {
         channel: String,
         unit: Unit,
         scale: f64,
+        kind: ChannelKind,
     },
 }
 
@@ -31,8 +32,8 @@ pub enum ImportFormat {
 pub struct ImportOptions {
     pub format: ImportFormat,
     pub mapping: ColumnMapping,
-    /// Assign new channels to this meter (with the kind the format implies).
-    pub meter_id: Option<i64>,
+    /// Put new channels on this meter, with the kind the format implies.
+    pub meter_id: Option<MeterId>,
 }
 
 /// What an import did.
@@ -48,130 +49,157 @@ pub struct ImportSummary {
 
 const BATCH: usize = 5_000;
 
-/// Imports one file's text. `progress(done, total)` is called as rows are stored.
-pub fn import_csv(
-    store: &Store,
-    community_id: i64,
-    text: &str,
-    options: &ImportOptions,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<ImportSummary, AppError> {
-    let community = store.community(community_id)?;
-    let tz = TimeZone::get(&community.timezone)
-        .map_err(|e| AppError::Invalid(format!("time zone: {e}")))?;
-    let mut summary = ImportSummary::default();
-    match &options.format {
-        ImportFormat::Grid => {
-            let out =
-                ingest::csv::decode_grid(text, &options.mapping, &tz).map_err(AppError::Invalid)?;
-            summary.rows = out.rows;
-            summary.skipped = out.skipped;
-            summary.rejected = out.errors;
-            let total: usize = out.items.iter().map(|s| s.intervals.len()).sum();
-            for series in &out.items {
-                let (suffix, kind) = match series.direction {
-                    Direction::Import => ("import", ChannelKind::GridImport),
-                    Direction::Export => ("export", ChannelKind::GridExport),
-                };
-                let key = if series.meter.is_empty() {
-                    format!("grid-{suffix}")
-                } else {
-                    format!("{}-{suffix}", series.meter)
-                };
-                let channel = channel_for(
-                    store,
-                    community_id,
-                    &key,
-                    Unit::WattHour,
-                    kind,
-                    options.meter_id,
-                )?;
-                for chunk in series.intervals.chunks(BATCH) {
-                    store.write_intervals(channel, chunk)?;
-                    summary.imported += chunk.len();
-                    progress(summary.imported, total);
+impl App {
+    /// Imports one file's text. `progress(done, total)` is called as rows are stored.
+    pub fn import_csv(
+        &self,
+        text: &str,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportSummary, AppError> {
+        let tz = self.time_zone()?;
+        let now = self.now_ms();
+        let limits = self.settings.limits;
+        let mut summary = ImportSummary::default();
+        match &options.format {
+            ImportFormat::Grid => {
+                let out = ingest::csv::decode_grid(text, &options.mapping, &tz)
+                    .map_err(AppError::invalid)?;
+                summary.rows = out.rows;
+                summary.skipped = out.skipped;
+                summary.rejected = out.errors;
+                let total: usize = out.items.iter().map(|s| s.intervals.len()).sum();
+                for series in &out.items {
+                    let (suffix, kind) = match series.direction {
+                        Direction::Import => ("import", ChannelKind::GridImport),
+                        Direction::Export => ("export", ChannelKind::GridExport),
+                    };
+                    let key = if series.meter.is_empty() {
+                        format!("grid-{suffix}")
+                    } else {
+                        format!("{}-{suffix}", series.meter)
+                    };
+                    let channel =
+                        self.import_channel(&key, Unit::WattHour, kind, options.meter_id)?;
+                    let good = keep_plausible(&series.intervals, &mut summary.rejected, |i| {
+                        limits::check_slot(i, now)?;
+                        limits.check_energy(Some(kind), i.energy_mwh)
+                    });
+                    for chunk in good.chunks(BATCH) {
+                        self.store
+                            .write(|tx| tx.intervals().write(channel, chunk))?;
+                        summary.imported += chunk.len();
+                        progress(summary.imported, total);
+                    }
+                    summary.channels.push(key);
                 }
-                summary.channels.push(key);
             }
-        }
-        ImportFormat::Slots { channel, kind } => {
-            let out = ingest::csv::decode_slots(text, &options.mapping, &tz, Provenance::Measured)
-                .map_err(AppError::Invalid)?;
-            summary.rows = out.rows;
-            summary.skipped = out.skipped;
-            summary.rejected = out.errors;
-            let id = channel_for(
-                store,
-                community_id,
+            ImportFormat::Slots { channel, kind } => {
+                let out =
+                    ingest::csv::decode_slots(text, &options.mapping, &tz, Provenance::Measured)
+                        .map_err(AppError::invalid)?;
+                summary.rows = out.rows;
+                summary.skipped = out.skipped;
+                summary.rejected = out.errors;
+                let id = self.import_channel(channel, Unit::WattHour, *kind, options.meter_id)?;
+                let good = keep_plausible(&out.items, &mut summary.rejected, |i| {
+                    limits::check_slot(i, now)?;
+                    limits.check_energy(Some(*kind), i.energy_mwh)
+                });
+                for chunk in good.chunks(BATCH) {
+                    self.store.write(|tx| tx.intervals().write(id, chunk))?;
+                    summary.imported += chunk.len();
+                    progress(summary.imported, good.len());
+                }
+                summary.channels.push(channel.clone());
+            }
+            ImportFormat::Points {
                 channel,
-                Unit::WattHour,
-                *kind,
-                options.meter_id,
-            )?;
-            for chunk in out.items.chunks(BATCH) {
-                store.write_intervals(id, chunk)?;
-                summary.imported += chunk.len();
-                progress(summary.imported, out.items.len());
+                unit,
+                scale,
+                kind,
+            } => {
+                let out = ingest::csv::decode_points(text, &options.mapping, &tz)
+                    .map_err(AppError::invalid)?;
+                summary.rows = out.rows;
+                summary.skipped = out.skipped;
+                summary.rejected = out.errors;
+                let id = self.import_channel(channel, *unit, *kind, options.meter_id)?;
+                let existing = self.store.read(|tx| tx.channels().get(id))?;
+                if existing.unit != *unit {
+                    return Err(AppError::invalid(format!(
+                        "channel '{channel}' holds {}, not {unit}",
+                        existing.unit
+                    )));
+                }
+                let scaled: Vec<Numbered<Point>> = out
+                    .items
+                    .iter()
+                    .map(|n| Numbered {
+                        line: n.line,
+                        item: Point {
+                            ts_ms: n.item.ts_ms,
+                            value: n.item.value * scale,
+                        },
+                    })
+                    .collect();
+                let good = keep_plausible(&scaled, &mut summary.rejected, |p| {
+                    limits::check_instant(p.ts_ms, Arrival::Import, now)?;
+                    limits.check_value(*unit, Some(*kind), p.value)
+                });
+                for chunk in good.chunks(50_000) {
+                    self.store.write(|tx| tx.points().write(id, chunk, None))?;
+                    summary.imported += chunk.len();
+                    progress(summary.imported, good.len());
+                }
+                summary.channels.push(channel.clone());
             }
-            summary.channels.push(channel.clone());
         }
-        ImportFormat::Points {
-            channel,
-            unit,
-            scale,
-        } => {
-            let out = ingest::csv::decode_points(text, &options.mapping, &tz)
-                .map_err(AppError::Invalid)?;
-            summary.rows = out.rows;
-            summary.skipped = out.skipped;
-            summary.rejected = out.errors;
-            let kind = if *unit == Unit::Watt {
-                ChannelKind::Consumption
-            } else {
-                ChannelKind::GridImport
-            };
-            let id = channel_for(store, community_id, channel, *unit, kind, options.meter_id)?;
-            let existing = store.channel(id)?;
-            if existing.unit != *unit {
-                return Err(AppError::Invalid(format!(
-                    "channel '{channel}' holds {}, not {unit}",
-                    existing.unit
-                )));
-            }
-            for chunk in out.items.chunks(50_000) {
-                store.write_points(
-                    &[ChannelPoints {
-                        channel_id: id,
-                        points: chunk
-                            .iter()
-                            .map(|p| domain::Point {
-                                ts_ms: p.ts_ms,
-                                value: p.value * scale,
-                            })
-                            .collect(),
-                    }],
-                    0,
-                )?;
-                summary.imported += chunk.len();
-                progress(summary.imported, out.items.len());
-            }
-            summary.channels.push(channel.clone());
-        }
+        summary.rejected.sort_by_key(|e| e.line);
+        Ok(summary)
     }
-    Ok(summary)
+
+    /// The channel an import writes to: on the given meter (assigned the format's kind when it
+    /// has no meaning yet), or unassigned.
+    fn import_channel(
+        &self,
+        key: &str,
+        unit: Unit,
+        kind: ChannelKind,
+        meter: Option<MeterId>,
+    ) -> Result<ChannelId, AppError> {
+        let key = SeriesKey::parse(key)?;
+        let community = self.community_id();
+        let now = self.now_ms();
+        Ok(self.store.write(|tx| {
+            if let Some(m) = meter {
+                tx.meters().in_community(community, m)?;
+            }
+            let (channel, _) = tx.channels().register(community, meter, &key, unit, now)?;
+            if let (Some(m), true) = (meter, channel.configs.is_empty()) {
+                tx.channels()
+                    .assign(channel.id, m, kind, None, 0, "assigned at import")?;
+            }
+            Ok(channel.id)
+        })?)
+    }
 }
 
-fn channel_for(
-    store: &Store,
-    community_id: i64,
-    key: &str,
-    unit: Unit,
-    kind: ChannelKind,
-    meter_id: Option<i64>,
-) -> Result<i64, AppError> {
-    let channel = store.ensure_channel(community_id, key, unit)?;
-    if let (Some(meter), true) = (meter_id, channel.configs.is_empty()) {
-        store.assign_channel(channel.id, meter, kind, None, 0, "assigned at import")?;
+/// The items that pass `check`; the others become line errors.
+fn keep_plausible<T: Copy>(
+    items: &[Numbered<T>],
+    rejected: &mut Vec<LineError>,
+    check: impl Fn(&T) -> Result<(), limits::Implausible>,
+) -> Vec<T> {
+    let mut good = Vec::with_capacity(items.len());
+    for n in items {
+        match check(&n.item) {
+            Ok(()) => good.push(n.item),
+            Err(e) => rejected.push(LineError {
+                line: n.line,
+                reason: e.to_string(),
+            }),
+        }
     }
-    Ok(channel.id)
+    good
 }

@@ -2,10 +2,14 @@
 //! "Individual household electric power consumption", CC BY 4.0), imported through the generic
 //! CSV path. The three minutes the packager filled in are skipped and must show as gaps.
 
-use app::import::{import_csv, ImportFormat, ImportOptions};
+use std::sync::Arc;
+
+use app::import::{ImportFormat, ImportOptions};
+use app::ports::ManualClock;
+use app::{App, Settings};
 use domain::{ChannelKind, Slot, Unit};
 use ingest::csv::ColumnMapping;
-use store::{Store, StoreSettings};
+use testkit::TestStore;
 
 fn data_file() -> Option<std::path::PathBuf> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,27 +20,31 @@ fn data_file() -> Option<std::path::PathBuf> {
 #[test]
 fn a_real_month_imports_with_its_gaps() {
     let Some(path) = data_file() else {
-        assert!(
-            std::env::var("VOISINS_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "../shared/data is missing"
-        );
+        assert!(!testkit::services_required(), "../shared/data is missing");
         eprintln!("shared data not found: skipped");
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
-    let dir = std::env::temp_dir().join(format!("voisins-uci-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Store::open_sqlite(&dir.join("v.db"), StoreSettings::default()).unwrap();
+    let store = TestStore::sqlite("uci");
     // A 90 s bridge: one missing minute (two readings 120 s apart) is a gap.
-    let community = store
-        .create_community("Sceaux", "Europe/Paris", 90_000)
+    let (community, meter) = store
+        .write(|tx| {
+            let c = tx.communities().create("Sceaux", "Europe/Paris", 90_000)?;
+            let m = tx.meters().add(c, None, "uci")?;
+            Ok((c, m))
+        })
         .unwrap();
-    let meter = store.add_meter(community, None, "uci").unwrap();
+    let app = App::new(
+        store.store.clone(),
+        Arc::new(ManualClock::new(1_714_557_600_000)),
+        Settings::new(community),
+    );
     let options = ImportOptions {
         format: ImportFormat::Points {
             channel: "uci".into(),
             unit: Unit::Watt,
             scale: 1000.0,
+            kind: ChannelKind::Consumption,
         },
         mapping: ColumnMapping::parse(
             "timestamp=date_time,value=Global_active_power,skip_if=imputed_copy_of_prev_day:True",
@@ -44,7 +52,7 @@ fn a_real_month_imports_with_its_gaps() {
         .unwrap(),
         meter_id: Some(meter),
     };
-    let summary = import_csv(&store, community, &text, &options, &mut |_, _| {}).unwrap();
+    let summary = app.import_csv(&text, &options, &mut |_, _| {}).unwrap();
     assert_eq!(summary.rows, 44_640, "31 days of minutes");
     assert_eq!(summary.skipped, 3, "the imputed minutes");
     assert!(
@@ -54,13 +62,26 @@ fn a_real_month_imports_with_its_gaps() {
     );
     assert_eq!(summary.imported, 44_637);
 
-    let channel = store.channel_by_key(community, "uci").unwrap().unwrap();
+    let channel = store
+        .read(|tx| tx.channels().named(community, Some(meter), "uci"))
+        .unwrap()
+        .unwrap();
     assert_eq!(channel.kind(), Some(ChannelKind::Consumption));
+    assert_eq!(
+        store
+            .read(|tx| tx.meters().get(meter))
+            .unwrap()
+            .last_contact_ms,
+        None,
+        "an import of 2007 does not make the meter look alive"
+    );
     // 2007-01-01 00:00 Paris = 2006-12-31T23:00Z; the month has 31 × 96 quarter-hours.
     let first = Slot::containing_ms(1_167_606_000_000);
     let end = Slot::from_index(first.index() + 31 * 96);
-    let intervals = store.intervals(channel.id, first, end).unwrap();
-    let total_kwh: f64 = intervals.iter().map(|i| i.energy_wh).sum::<f64>() / 1000.0;
+    let intervals = store
+        .read(|tx| tx.intervals().best(channel.id, first, end))
+        .unwrap();
+    let total_kwh: f64 = intervals.iter().map(|i| i.energy_mwh).sum::<i64>() as f64 / 1e6;
     // Minute means summed as rectangles, for comparison with our trapezoids.
     let rectangles_kwh: f64 = text
         .lines()
@@ -72,10 +93,10 @@ fn a_real_month_imports_with_its_gaps() {
         (total_kwh - rectangles_kwh).abs() / rectangles_kwh < 0.005,
         "{total_kwh} kWh vs {rectangles_kwh} kWh"
     );
-
     // 2007-01-14 18:36 Paris (17:36Z) was imputed: its quarter-hour misses the 120 s around it.
     let gap = Slot::containing_ms(1_168_796_160_000);
-    let q = store.intervals(channel.id, gap, gap.next()).unwrap()[0];
-    assert!((q.coverage - 780.0 / 900.0).abs() < 1e-9, "{q:?}");
-    let _ = std::fs::remove_dir_all(&dir);
+    let q = store
+        .read(|tx| tx.intervals().best(channel.id, gap, gap.next()))
+        .unwrap()[0];
+    assert_eq!(q.covered_ms, 780_000, "{q:?}");
 }

@@ -54,8 +54,14 @@ impl Slot {
         (self.0 + 1) * SLOT_MS
     }
 
+    /// The start as a timestamp, clamped to the range of representable instants (years
+    /// -9999 to 9999); slots built from parsed instants are always inside it.
     pub fn start(self) -> Timestamp {
-        Timestamp::from_millisecond(self.start_ms()).expect("slot within jiff's range")
+        Timestamp::from_millisecond(self.start_ms()).unwrap_or(if self.0 < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        })
     }
 
     pub const fn next(self) -> Slot {
@@ -102,6 +108,121 @@ impl LocalDay {
     }
 }
 
+/// What a period is made of, as a person names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodKind {
+    /// One local day.
+    Day,
+    /// The ISO week (Monday to Sunday) containing the date.
+    Week,
+    /// The calendar month containing the date.
+    Month,
+    /// The calendar year containing the date.
+    Year,
+    /// The `n` local days ending with the date (rolling).
+    Days(u16),
+}
+
+impl PeriodKind {
+    /// `day`, `week`, `month`, `year`, or `7d` / `30d` / `365d` (1 to 1000 days).
+    pub fn parse(text: &str) -> Result<PeriodKind, DomainError> {
+        Ok(match text {
+            "day" => PeriodKind::Day,
+            "week" => PeriodKind::Week,
+            "month" => PeriodKind::Month,
+            "year" => PeriodKind::Year,
+            other => match other
+                .strip_suffix('d')
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'))
+                .and_then(|n| n.parse::<u16>().ok())
+            {
+                Some(n) if (1..=1000).contains(&n) => PeriodKind::Days(n),
+                _ => {
+                    return Err(DomainError::Unknown {
+                        what: "range",
+                        value: other.chars().take(40).collect(),
+                        expected: "day week month year, or a number of days such as 7d 30d 365d",
+                    })
+                }
+            },
+        })
+    }
+
+    pub fn as_string(self) -> String {
+        match self {
+            PeriodKind::Day => "day".into(),
+            PeriodKind::Week => "week".into(),
+            PeriodKind::Month => "month".into(),
+            PeriodKind::Year => "year".into(),
+            PeriodKind::Days(n) => format!("{n}d"),
+        }
+    }
+}
+
+/// Whole local days, from `first` to `last` inclusive, with the slots they span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub first: Date,
+    pub last: Date,
+    pub from: Slot,
+    /// Exclusive.
+    pub to: Slot,
+}
+
+impl Period {
+    /// The period of `kind` that contains (or, for rolling days, ends with) `date`.
+    pub fn new(kind: PeriodKind, date: Date, tz: &TimeZone) -> Result<Period, DomainError> {
+        let err = |e: jiff::Error| DomainError::Calendar(e.to_string());
+        let (first, last) = match kind {
+            PeriodKind::Day => (date, date),
+            PeriodKind::Week => {
+                let back = i64::from(date.weekday().to_monday_zero_offset());
+                let monday = date
+                    .checked_sub(jiff::Span::new().days(back))
+                    .map_err(err)?;
+                let sunday = monday.checked_add(jiff::Span::new().days(6)).map_err(err)?;
+                (monday, sunday)
+            }
+            PeriodKind::Month => (date.first_of_month(), date.last_of_month()),
+            PeriodKind::Year => (date.first_of_year(), date.last_of_year()),
+            PeriodKind::Days(n) => (
+                date.checked_sub(jiff::Span::new().days(i64::from(n) - 1))
+                    .map_err(err)?,
+                date,
+            ),
+        };
+        Period::between(first, last, tz)
+    }
+
+    /// The days from `first` to `last` inclusive.
+    pub fn between(first: Date, last: Date, tz: &TimeZone) -> Result<Period, DomainError> {
+        if last < first {
+            return Err(DomainError::Calendar(format!("{last} is before {first}")));
+        }
+        Ok(Period {
+            first,
+            last,
+            from: LocalDay::new(first, tz)?.first,
+            to: LocalDay::new(last, tz)?.end,
+        })
+    }
+
+    /// Number of local days.
+    pub fn days(&self) -> i64 {
+        (self
+            .first
+            .until(self.last)
+            .map(|s| s.get_days())
+            .unwrap_or(0)
+            + 1)
+        .into()
+    }
+
+    pub fn slot_count(&self) -> i64 {
+        self.to.index() - self.from.index()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +252,35 @@ mod tests {
         let day = LocalDay::new("2024-05-01".parse().unwrap(), &brussels()).unwrap();
         // 2024-05-01 00:00 CEST = 2024-04-30T22:00Z
         assert_eq!(day.first.start().to_string(), "2024-04-30T22:00:00Z");
+    }
+
+    #[test]
+    fn periods_are_calendar_periods_or_rolling_days() {
+        let tz = brussels();
+        let d: Date = "2024-10-30".parse().unwrap(); // a Wednesday
+        let week = Period::new(PeriodKind::Week, d, &tz).unwrap();
+        assert_eq!(
+            (week.first.to_string(), week.last.to_string()),
+            ("2024-10-28".into(), "2024-11-03".into())
+        );
+        let month = Period::new(PeriodKind::Month, d, &tz).unwrap();
+        assert_eq!(month.days(), 31);
+        // October 2024 has the 100-slot day.
+        assert_eq!(month.slot_count(), 31 * 96 + 4);
+        let rolling = Period::new(PeriodKind::Days(30), d, &tz).unwrap();
+        assert_eq!(rolling.first.to_string(), "2024-10-01");
+        assert_eq!(rolling.slot_count(), 30 * 96 + 4);
+        let march = Period::new(PeriodKind::Days(30), "2024-04-15".parse().unwrap(), &tz).unwrap();
+        assert_eq!(
+            march.slot_count(),
+            30 * 96 - 4,
+            "30 local days, one of them 23 h long"
+        );
+        assert_eq!(Period::new(PeriodKind::Year, d, &tz).unwrap().days(), 366);
+        assert_eq!(PeriodKind::parse("30d").unwrap(), PeriodKind::Days(30));
+        for bad in ["0d", "1001d", "fortnight", "-3d", "+5d", "07d"] {
+            assert!(PeriodKind::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

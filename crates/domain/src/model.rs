@@ -17,6 +17,8 @@ pub enum DomainError {
     UnalignedSlot(i64),
     #[error("calendar: {0}")]
     Calendar(String),
+    #[error("series name {0}")]
+    SeriesKey(String),
 }
 
 /// Implements `as_str`, `parse`, `ALL` and `Display` for a plain enum from its text forms.
@@ -43,7 +45,7 @@ macro_rules! text_forms {
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
     };
@@ -148,35 +150,64 @@ pub struct Point {
     pub value: f64,
 }
 
-/// A channel's quarter-hour: energy, power statistics, how much of it was measured, and where it
-/// comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// A channel's quarter-hour, in integers: energy in mWh, power in mW, measured time in ms.
+///
+/// `covered_ms` is the part of the quarter-hour actually measured; the energy of an
+/// interpolated quarter-hour (a counter's delta spread over a gap) is known although nothing
+/// was measured during it. `from_points` marks a quarter-hour computed from raw points (it is
+/// recomputed, or removed, whenever the points around it change); quarter-hours that come as
+/// such (grid-operator files, cabin measurements) are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub slot: Slot,
-    pub energy_wh: f64,
-    pub mean_w: f64,
-    pub min_w: f64,
-    pub max_w: f64,
-    /// Share of the quarter-hour actually measured, 0.0 ..= 1.0.
-    pub coverage: f64,
+    pub energy_mwh: i64,
+    pub min_mw: i64,
+    pub max_mw: i64,
+    pub covered_ms: i64,
     pub provenance: Provenance,
+    pub from_points: bool,
 }
 
 impl Interval {
     /// A fully measured quarter-hour at constant power: what a file of quarter-hour energies
     /// (grid operator, cabin) or a generated history says, without anything finer.
-    pub fn flat(slot: Slot, energy_wh: f64, provenance: Provenance) -> Interval {
-        let mean_w = energy_wh * (3600.0 / crate::SLOT_SECONDS as f64);
+    pub fn flat(slot: Slot, energy_mwh: i64, provenance: Provenance) -> Interval {
+        let mean_mw = mean_mw(energy_mwh, crate::SLOT_MS);
         Interval {
             slot,
-            energy_wh,
-            mean_w,
-            min_w: mean_w,
-            max_w: mean_w,
-            coverage: 1.0,
+            energy_mwh,
+            min_mw: mean_mw,
+            max_mw: mean_mw,
+            covered_ms: crate::SLOT_MS,
             provenance,
+            from_points: false,
         }
     }
+
+    /// Mean power over the measured part, in mW; `None` when nothing was measured.
+    pub fn mean_mw(&self) -> Option<i64> {
+        (self.covered_ms > 0).then(|| mean_mw(self.energy_mwh, self.covered_ms))
+    }
+
+    /// Share of the quarter-hour measured, 0.0 ..= 1.0.
+    pub fn coverage(&self) -> f64 {
+        self.covered_ms as f64 / crate::SLOT_MS as f64
+    }
+
+    pub fn energy_wh(&self) -> f64 {
+        self.energy_mwh as f64 / 1000.0
+    }
+}
+
+/// Mean power (mW) of `energy_mwh` spread over `duration_ms`, rounded to the nearest mW.
+pub fn mean_mw(energy_mwh: i64, duration_ms: i64) -> i64 {
+    if duration_ms <= 0 {
+        return 0;
+    }
+    let num = energy_mwh as i128 * 3_600_000;
+    let d = duration_ms as i128;
+    let q = (2 * num + num.signum() * d) / (2 * d); // round half away from zero
+    q.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
 impl Serialize for Slot {

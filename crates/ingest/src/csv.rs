@@ -6,15 +6,25 @@
 //! day/night), a volume in kWh and a validation flag (real/estimated). Column names are
 //! recognised in French, Dutch and English; a mapping overrides them. Delimiters `;` `,` or tab
 //! and decimal commas are detected. On the day clocks go back, the repeated local hour is
-//! resolved by order: the first occurrence is summer time.
+//! resolved by order: the first occurrence is summer time. Cells that spreadsheets wrap to keep
+//! long numbers as text (`="541449000000000001"`) are unwrapped.
+//!
+//! Every decoded item carries its line number; energies are integer mWh.
 
 use std::collections::HashMap;
 
 use domain::{Interval, Point, Provenance, Slot};
-use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
+use crate::timestamp::{local_to_ms, parse_date, parse_instant, parse_time, shorten};
 use crate::LineError;
+
+/// An item with the line it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Numbered<T> {
+    pub line: usize,
+    pub item: T,
+}
 
 /// Which column holds what; `None` = recognise from the header.
 #[derive(Debug, Clone, Default)]
@@ -68,13 +78,14 @@ pub enum Direction {
     Export,
 }
 
-/// Quarter-hours decoded from a grid-operator file, summed over day/night registers.
+/// Quarter-hours decoded from a grid-operator file, summed over day/night registers (the line
+/// of a quarter-hour is the first of its registers).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridSeries {
     /// Meter (EAN) as written in the file, or empty.
     pub meter: String,
     pub direction: Direction,
-    pub intervals: Vec<Interval>,
+    pub intervals: Vec<Numbered<Interval>>,
 }
 
 /// What a CSV decoder produced.
@@ -185,97 +196,16 @@ fn find(
 
 fn number(text: &str, table: &Table) -> Result<f64, String> {
     let t = text.trim();
-    let normalized = if table.decimal_comma {
+    let normalized = if table.decimal_comma && t.contains(',') {
         t.replace('.', "").replace(',', ".")
     } else {
         t.to_string()
     };
-    let normalized = if table.decimal_comma && !t.contains(',') {
-        t.to_string()
-    } else {
-        normalized
-    };
     normalized
         .parse::<f64>()
         .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("invalid number '{t}'"))
-}
-
-fn parse_date(text: &str) -> Result<Date, String> {
-    let t = text.trim();
-    let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
-    let bad = || format!("invalid date '{t}' (expected YYYY-MM-DD or DD-MM-YYYY)");
-    if parts.len() != 3 {
-        return Err(bad());
-    }
-    let nums: Vec<i16> = parts
-        .iter()
-        .map(|p| p.parse::<i16>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
-    let (y, m, d) = if parts[0].len() == 4 {
-        (nums[0], nums[1], nums[2])
-    } else {
-        (nums[2], nums[1], nums[0])
-    };
-    Date::new(y, m as i8, d as i8).map_err(|_| bad())
-}
-
-fn parse_time(text: &str) -> Result<Time, String> {
-    let t = text.trim();
-    let bad = || format!("invalid time '{t}' (expected HH:MM or HH:MM:SS)");
-    let parts: Vec<&str> = t.split(':').collect();
-    if !(2..=3).contains(&parts.len()) {
-        return Err(bad());
-    }
-    let h: i8 = parts[0].parse().map_err(|_| bad())?;
-    let m: i8 = parts[1].parse().map_err(|_| bad())?;
-    let s: i8 = parts
-        .get(2)
-        .map_or(Ok(0), |s| s.parse())
-        .map_err(|_| bad())?;
-    Time::new(h, m, s, 0).map_err(|_| bad())
-}
-
-/// Local date-time to an instant; in the repeated autumn hour the first occurrence is summer
-/// time unless it would not come after `previous_ms` (the row before in the same series).
-fn local_to_ms(dt: DateTime, tz: &TimeZone, previous_ms: Option<i64>) -> Result<i64, String> {
-    let ambiguous = tz.to_ambiguous_zoned(dt);
-    let earlier = ambiguous
-        .clone()
-        .earlier()
-        .map_err(|e| format!("{dt}: {e}"))?
-        .timestamp()
-        .as_millisecond();
-    let later = ambiguous
-        .later()
-        .map_err(|e| format!("{dt}: {e}"))?
-        .timestamp()
-        .as_millisecond();
-    Ok(match previous_ms {
-        Some(prev) if earlier != later && earlier <= prev => later,
-        _ => earlier,
-    })
-}
-
-/// Instant from a timestamp cell: RFC 3339, Unix seconds, or local `YYYY-MM-DD HH:MM[:SS]`.
-fn parse_timestamp(text: &str, tz: &TimeZone, previous_ms: Option<i64>) -> Result<i64, String> {
-    let t = text.trim();
-    if let Ok(ts) = t.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_millisecond());
-    }
-    if let Ok(secs) = t.parse::<f64>() {
-        return Ok((secs * 1000.0).round() as i64);
-    }
-    let (d, time) = t
-        .split_once([' ', 'T'])
-        .ok_or_else(|| format!("invalid timestamp '{t}'"))?;
-    local_to_ms(
-        parse_date(d)?.to_datetime(parse_time(time)?),
-        tz,
-        previous_ms,
-    )
+        .filter(|v| v.is_finite() && v.abs() < 1e15)
+        .ok_or_else(|| format!("invalid number '{}'", shorten(t)))
 }
 
 fn direction(text: &str) -> Result<Direction, String> {
@@ -310,40 +240,70 @@ fn direction(text: &str) -> Result<Direction, String> {
     }
 }
 
+/// The provenance a validation status means. Words are matched whole, negations first, so
+/// "non validé", "niet gevalideerd" and "invalid" are not read as validated. An empty cell is
+/// not known to be validated: estimated.
 fn provenance(text: &str) -> Result<Provenance, String> {
-    let t = text.trim().to_lowercase();
-    if t.is_empty()
-        || [
-            "gemeten",
-            "réel",
-            "reel",
-            "real",
-            "measured",
-            "valid",
-            "gevalideerd",
-            "validé",
-            "valide",
-            "definitive",
-            "définitif",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
-    {
-        Ok(Provenance::Settled)
-    } else if [
+    let lower = text.trim().to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    const NEGATIONS: &[&str] = &["non", "niet", "not", "no", "pas", "geen"];
+    const NOT_VALID: &[&str] = &[
+        "invalid",
+        "invalide",
+        "invalidé",
+        "ongeldig",
+        "unvalidated",
+        "nonvalidé",
+        "ongevalideerd",
+    ];
+    const ESTIMATED: &[&str] = &[
         "geschat",
         "estimé",
+        "estimée",
         "estime",
+        "estimee",
         "estimated",
         "estimation",
         "schatting",
-    ]
-    .iter()
-    .any(|w| t.contains(w))
-    {
+        "provisional",
+        "provisoire",
+        "voorlopig",
+    ];
+    const SETTLED: &[&str] = &[
+        "gemeten",
+        "réel",
+        "réelle",
+        "reel",
+        "reelle",
+        "real",
+        "measured",
+        "mesuré",
+        "mesure",
+        "valid",
+        "validated",
+        "gevalideerd",
+        "validé",
+        "validée",
+        "valide",
+        "definitive",
+        "definitief",
+        "définitif",
+        "définitive",
+        "final",
+    ];
+    if words.is_empty() || has(NEGATIONS) || has(NOT_VALID) || has(ESTIMATED) {
         Ok(Provenance::Estimated)
+    } else if has(SETTLED) {
+        Ok(Provenance::Settled)
     } else {
-        Err(format!("unknown validation status '{}' (expected real/gemeten/réel or estimated/geschat/estimé)", text.trim()))
+        Err(format!(
+            "unknown validation status '{}' (expected real/gemeten/réel, estimated/geschat/estimé, or not validated)",
+            shorten(text.trim())
+        ))
     }
 }
 
@@ -381,7 +341,7 @@ impl When {
         previous_ms: Option<i64>,
     ) -> Result<i64, String> {
         match *self {
-            When::Timestamp(c) => parse_timestamp(cell(row, c, "timestamp")?, tz, previous_ms),
+            When::Timestamp(c) => parse_instant(cell(row, c, "timestamp")?, tz, previous_ms),
             When::DateAndTime(d, t) => {
                 let date = parse_date(cell(row, d, "date")?)?;
                 let time = parse_time(cell(row, t, "time")?)?;
@@ -447,10 +407,16 @@ fn read_records(text: &str, table: &Table) -> Result<(Vec<String>, Vec<NumberedR
     Ok((headers, records))
 }
 
+/// A cell's text, unwrapped from a spreadsheet's `="…"` text formula.
 fn cell<'a>(row: &'a [String], idx: usize, name: &str) -> Result<&'a str, String> {
-    row.get(idx)
+    let text = row
+        .get(idx)
         .map(String::as_str)
-        .ok_or_else(|| format!("missing column '{name}'"))
+        .ok_or_else(|| format!("missing column '{name}'"))?;
+    Ok(text
+        .strip_prefix("=\"")
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text))
 }
 
 /// Decodes a grid-operator quarter-hour export. Whole-file problems (no usable header) are an
@@ -470,7 +436,7 @@ pub fn decode_grid(
     let meter_col = find(&headers, &mapping.meter, METER_NAMES)?;
     let skip = Skip::locate(&headers, mapping)?;
     let mut out = CsvOutcome::default();
-    let mut series: HashMap<(String, Direction), HashMap<i64, Interval>> = HashMap::new();
+    let mut series: HashMap<(String, Direction), HashMap<i64, Numbered<Interval>>> = HashMap::new();
     let mut previous: HashMap<(String, String), i64> = HashMap::new();
     for (line, record) in records {
         out.rows += 1;
@@ -483,6 +449,7 @@ pub fn decode_grid(
                 .map(|c| cell(&row, c, "meter"))
                 .transpose()?
                 .unwrap_or("")
+                .trim()
                 .to_string();
             let register = register_col
                 .map(|c| cell(&row, c, "register"))
@@ -504,20 +471,24 @@ pub fn decode_grid(
             if kwh < 0.0 {
                 return Err(format!("negative volume {kwh} kWh"));
             }
+            let mwh = (kwh * 1e6).round() as i64;
+            // Without a status column nothing says the data was validated: measured, which a
+            // settled file replaces later.
             let prov = match status_col {
                 Some(c) => provenance(cell(&row, c, "status")?)?,
-                None => Provenance::Settled,
+                None => Provenance::Measured,
             };
             previous.insert((meter.clone(), register), ts_ms);
             let slots = series.entry((meter, dir)).or_default();
             // Day and night registers of one direction add up in the same quarter-hour.
-            let entry = slots
-                .entry(slot.index())
-                .or_insert(Interval::flat(slot, 0.0, prov));
-            *entry = Interval::flat(
+            let entry = slots.entry(slot.index()).or_insert(Numbered {
+                line,
+                item: Interval::flat(slot, 0, prov),
+            });
+            entry.item = Interval::flat(
                 slot,
-                entry.energy_wh + kwh * 1000.0,
-                entry.provenance.min(prov),
+                entry.item.energy_mwh.saturating_add(mwh),
+                entry.item.provenance.min(prov),
             );
             Ok(())
         });
@@ -528,8 +499,8 @@ pub fn decode_grid(
     let mut items: Vec<GridSeries> = series
         .into_iter()
         .map(|((meter, direction), slots)| {
-            let mut intervals: Vec<Interval> = slots.into_values().collect();
-            intervals.sort_by_key(|i| i.slot);
+            let mut intervals: Vec<Numbered<Interval>> = slots.into_values().collect();
+            intervals.sort_by_key(|i| i.item.slot);
             GridSeries {
                 meter,
                 direction,
@@ -547,22 +518,7 @@ pub fn decode_points(
     text: &str,
     mapping: &ColumnMapping,
     tz: &TimeZone,
-) -> Result<CsvOutcome<Vec<Point>>, String> {
-    let numbered = decode_numbered_points(text, mapping, tz)?;
-    Ok(CsvOutcome {
-        items: numbered.items.into_iter().map(|(_, p)| p).collect(),
-        rows: numbered.rows,
-        skipped: numbered.skipped,
-        errors: numbered.errors,
-    })
-}
-
-/// Points with the line each came from.
-fn decode_numbered_points(
-    text: &str,
-    mapping: &ColumnMapping,
-    tz: &TimeZone,
-) -> Result<CsvOutcome<Vec<(usize, Point)>>, String> {
+) -> Result<CsvOutcome<Vec<Numbered<Point>>>, String> {
     let table = sniff(text);
     let (headers, records) = read_records(text, &table)?;
     let when = When::locate(&headers, mapping, true)?;
@@ -570,7 +526,7 @@ fn decode_numbered_points(
         .or_else(|| (headers.len() == 2).then_some(1))
         .ok_or_else(|| format!("no value column in header ({})", headers.join(", ")))?;
     let skip = Skip::locate(&headers, mapping)?;
-    let mut out: CsvOutcome<Vec<(usize, Point)>> = CsvOutcome::default();
+    let mut out: CsvOutcome<Vec<Numbered<Point>>> = CsvOutcome::default();
     let mut previous = None;
     for (line, record) in records {
         out.rows += 1;
@@ -585,7 +541,7 @@ fn decode_numbered_points(
             Ok(Point { ts_ms, value })
         });
         match result {
-            Ok(p) => out.items.push((line, p)),
+            Ok(item) => out.items.push(Numbered { line, item }),
             Err(reason) => out.errors.push(LineError { line, reason }),
         }
     }
@@ -599,19 +555,20 @@ pub fn decode_slots(
     mapping: &ColumnMapping,
     tz: &TimeZone,
     provenance: Provenance,
-) -> Result<CsvOutcome<Vec<Interval>>, String> {
-    let points = decode_numbered_points(text, mapping, tz)?;
+) -> Result<CsvOutcome<Vec<Numbered<Interval>>>, String> {
+    let points = decode_points(text, mapping, tz)?;
     let mut out = CsvOutcome {
         items: Vec::new(),
         rows: points.rows,
         skipped: points.skipped,
         errors: points.errors,
     };
-    for (line, p) in points.items {
+    for Numbered { line, item: p } in points.items {
         match Slot::starting_at_ms(p.ts_ms) {
-            Ok(slot) => out
-                .items
-                .push(Interval::flat(slot, p.value * 1000.0, provenance)),
+            Ok(slot) => out.items.push(Numbered {
+                line,
+                item: Interval::flat(slot, (p.value * 1e6).round() as i64, provenance),
+            }),
             Err(_) => out.errors.push(LineError {
                 line,
                 reason: "timestamp is not the start of a quarter-hour".into(),
@@ -652,12 +609,13 @@ mod tests {
         assert_eq!(import.direction, Direction::Import);
         assert_eq!(import.meter, "541449000000000001");
         assert_eq!(import.intervals.len(), 2);
-        assert_eq!(import.intervals[0].energy_wh, 125.0);
+        assert_eq!(import.intervals[0].item.energy_mwh, 125_000);
+        assert_eq!(import.intervals[0].line, 2);
         assert_eq!(
-            import.intervals[0].slot.start().to_string(),
+            import.intervals[0].item.slot.start().to_string(),
             "2024-04-30T22:00:00Z"
         );
-        assert_eq!(import.intervals[1].provenance, Provenance::Estimated);
+        assert_eq!(import.intervals[1].item.provenance, Provenance::Estimated);
     }
 
     #[test]
@@ -674,7 +632,7 @@ mod tests {
         let slots: Vec<i64> = out.items[0]
             .intervals
             .iter()
-            .map(|i| i.slot.index())
+            .map(|i| i.item.slot.index())
             .collect();
         assert_eq!(slots.len(), 10, "every quarter-hour distinct");
         assert!(slots.windows(2).all(|w| w[1] == w[0] + 1), "{slots:?}");
@@ -686,7 +644,10 @@ mod tests {
         let mapping = ColumnMapping::parse("timestamp=when,value=watts").unwrap();
         let out = decode_points(text, &mapping, &brussels()).unwrap();
         assert_eq!(out.items.len(), 3);
-        assert_eq!(out.items[2].ts_ms, 1_714_521_616_000, "local Brussels time");
+        assert_eq!(
+            out.items[2].item.ts_ms, 1_714_521_616_000,
+            "local Brussels time"
+        );
         assert_eq!(out.errors[0].line, 5);
         assert!(ColumnMapping::parse("colour=red").is_err());
     }
@@ -701,8 +662,44 @@ mod tests {
             Provenance::Measured,
         )
         .unwrap();
-        assert_eq!(out.items[0].energy_wh, 12_500.0);
-        assert_eq!(out.items[0].mean_w, 50_000.0);
+        assert_eq!(out.items[0].item.energy_mwh, 12_500_000);
+        assert_eq!(out.items[0].item.mean_mw(), Some(50_000_000));
         assert_eq!(out.errors.len(), 1);
+    }
+
+    #[test]
+    fn grid_import_ean_keeps_no_spreadsheet_wrapper() {
+        let text = "Date;Heure;Code EAN;Registre;Volume;Statut\n\
+                    01/05/2024;00:00;=\"541448800000000001\";Prélèvement jour;0,250;Réel\n";
+        let out = decode_grid(text, &ColumnMapping::default(), &brussels()).unwrap();
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert_eq!(out.items[0].meter, "541448800000000001");
+    }
+
+    #[test]
+    fn grid_status_words_are_matched_whole_negations_first() {
+        for (status, expected) in [
+            ("Réel", Provenance::Settled),
+            ("Gemeten", Provenance::Settled),
+            ("Validé", Provenance::Settled),
+            ("gevalideerd", Provenance::Settled),
+            ("invalid", Provenance::Estimated),
+            ("non validé", Provenance::Estimated),
+            ("Niet gevalideerd", Provenance::Estimated),
+            ("not validated", Provenance::Estimated),
+            ("Geschat", Provenance::Estimated),
+            ("", Provenance::Estimated),
+        ] {
+            assert_eq!(provenance(status), Ok(expected), "{status:?}");
+        }
+        assert!(provenance("Bizarre").is_err());
+        assert!(provenance("irréel").is_err(), "whole words only");
+    }
+
+    #[test]
+    fn millisecond_epochs_are_not_read_as_seconds() {
+        let text = "timestamp,value\n1714521600000,100\n";
+        let out = decode_points(text, &ColumnMapping::default(), &brussels()).unwrap();
+        assert_eq!(out.items[0].item.ts_ms, 1_714_521_600_000);
     }
 }

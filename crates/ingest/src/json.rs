@@ -5,10 +5,12 @@
 //!   {"channel": "h001c", "unit": "W", "points": [[1714521600, 263], ["2024-05-01T00:00:08Z", 270.5]]}
 //! ]}
 //! ```
-//! A timestamp is Unix seconds (a number, fractions allowed) or an RFC 3339 string; `unit` is
-//! `W` (default), `Wh` or `kWh`. Errors name the record: `readings[0].points[1]`.
+//! A timestamp is a Unix epoch (seconds, fractions allowed; milliseconds and finer are
+//! recognised by their magnitude) or an RFC 3339 string; `unit` is `W` (default), `kW`, `Wh` or
+//! `kWh`. Errors name the record: `readings[0].points[1]`; each point's `line` is its series'
+//! position in the batch (1-based).
 
-use domain::{Point, Unit};
+use domain::Point;
 use serde::Deserialize;
 
 use crate::{LineError, SeriesPoint};
@@ -28,45 +30,43 @@ struct Series {
     points: Vec<serde_json::Value>,
 }
 
-/// Errors of a JSON batch: either the whole body is unreadable, or some points are rejected.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JsonError {
-    /// The body is not a batch at all.
-    Body(String),
-    /// Individual points, `line` = 0 and the reason naming the record path.
-    Points(Vec<LineError>),
-}
-
-pub fn decode(body: &[u8]) -> Result<(Vec<SeriesPoint>, Vec<LineError>), JsonError> {
-    let batch: Batch = serde_json::from_slice(body)
-        .map_err(|e| JsonError::Body(format!("invalid JSON batch: {e}")))?;
+/// Decodes a batch. `Err` when the body is not a batch at all; otherwise the good points and
+/// the rejected ones, each named by its record path.
+pub fn decode(body: &[u8]) -> Result<(Vec<SeriesPoint>, Vec<LineError>), String> {
+    let batch: Batch =
+        serde_json::from_slice(body).map_err(|e| format!("invalid JSON batch: {e}"))?;
     let mut points = Vec::new();
     let mut errors = Vec::new();
     for (i, series) in batch.readings.iter().enumerate() {
-        let (unit, scale) = match series.unit.as_deref().unwrap_or("W") {
-            "W" => (Unit::Watt, 1.0),
-            "kW" => (Unit::Watt, 1000.0),
-            "Wh" => (Unit::WattHour, 1.0),
-            "kWh" => (Unit::WattHour, 1000.0),
-            other => {
-                errors.push(LineError {
-                    line: i + 1,
-                    reason: format!("readings[{i}].unit: unknown unit '{other}' (W, kW, Wh, kWh)"),
-                });
-                continue;
-            }
-        };
-        if series.channel.trim().is_empty() {
+        let unit_text = series.unit.as_deref().unwrap_or("W");
+        let Some(crate::units::Scale {
+            unit,
+            factor: scale,
+        }) = crate::units::parse(unit_text)
+        else {
             errors.push(LineError {
                 line: i + 1,
-                reason: format!("readings[{i}].channel: empty"),
+                reason: format!(
+                    "readings[{i}].unit: unknown unit '{}' ({})",
+                    crate::timestamp::shorten(unit_text),
+                    crate::units::KNOWN
+                ),
+            });
+            continue;
+        };
+        if let Err(e) = domain::SeriesKey::parse(&series.channel) {
+            errors.push(LineError {
+                line: i + 1,
+                reason: format!("readings[{i}].channel: {e}"),
             });
             continue;
         }
+        let key: std::sync::Arc<str> = std::sync::Arc::from(series.channel.as_str());
         for (j, raw) in series.points.iter().enumerate() {
             match point(raw) {
                 Ok((ts_ms, value)) => points.push(SeriesPoint {
-                    series_key: std::sync::Arc::from(series.channel.as_str()),
+                    series_key: key.clone(),
+                    line: i + 1,
                     unit,
                     point: Point {
                         ts_ms,
@@ -89,15 +89,14 @@ fn point(raw: &serde_json::Value) -> Result<(i64, f64), String> {
         .filter(|a| a.len() == 2)
         .ok_or("expected [timestamp, value]")?;
     let ts_ms = match &pair[0] {
-        serde_json::Value::Number(n) => {
-            let secs = n.as_f64().ok_or("timestamp out of range")?;
-            (secs * 1000.0).round() as i64
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(int) => crate::timestamp::epoch_int_ms(int)?,
+            None => crate::timestamp::epoch_ms(n.as_f64().ok_or("timestamp out of range")?)?,
+        },
+        serde_json::Value::String(s) => {
+            crate::timestamp::parse_absolute(s).map_err(|e| format!("timestamp: {e}"))?
         }
-        serde_json::Value::String(s) => s
-            .parse::<jiff::Timestamp>()
-            .map_err(|e| format!("timestamp '{s}': {e}"))?
-            .as_millisecond(),
-        _ => return Err("timestamp must be Unix seconds or an RFC 3339 string".into()),
+        _ => return Err("timestamp must be a Unix epoch or an RFC 3339 string".into()),
     };
     let value = pair[1]
         .as_f64()
@@ -109,11 +108,12 @@ fn point(raw: &serde_json::Value) -> Result<(i64, f64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::Unit;
 
     #[test]
     fn decodes_numbers_and_strings() {
         let body = br#"{"readings":[{"channel":"h1","points":[[1714521600,263],["2024-05-01T00:00:08Z",270.5]]},
-                        {"channel":"h1e","unit":"kWh","points":[[1714521600.5, 1.25]]}]}"#;
+                        {"channel":"h1e","unit":"kWh","points":[[1714521600.5, 1.25], [1714521601000, 1.5]]}]}"#;
         let (points, errors) = decode(body).unwrap();
         assert!(errors.is_empty());
         assert_eq!(
@@ -131,6 +131,11 @@ mod tests {
             }
         );
         assert_eq!(points[2].unit, Unit::WattHour);
+        assert_eq!(
+            points[3].point.ts_ms, 1_714_521_601_000,
+            "milliseconds recognised"
+        );
+        assert_eq!(points[3].line, 2);
     }
 
     #[test]
@@ -144,7 +149,7 @@ mod tests {
             "{reasons:?}"
         );
         assert!(
-            reasons[1].starts_with("readings[0].points[2]: timestamp 'yesterday'"),
+            reasons[1].starts_with("readings[0].points[2]: timestamp: 'yesterday'"),
             "{reasons:?}"
         );
         assert!(
@@ -152,9 +157,6 @@ mod tests {
             "{reasons:?}"
         );
         assert!(reasons[3].contains("unknown unit 'V'"), "{reasons:?}");
-        assert!(matches!(
-            decode(b"{\"readings\": 3}"),
-            Err(JsonError::Body(_))
-        ));
+        assert!(decode(b"{\"readings\": 3}").is_err());
     }
 }

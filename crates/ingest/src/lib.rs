@@ -1,12 +1,16 @@
 //! Protocol adapters. Each decoder is a pure function from bytes to (readings, errors): it never
-//! fails on messy input, it reports every rejected line with its number and reason.
+//! fails on messy input, it reports every rejected line with its number and reason, and every
+//! item it returns carries the line it came from, so later checks can name it too.
 //!
 //! Main entry points: [`line_protocol::decode`], [`json::decode`], [`csv::decode_grid`],
-//! [`csv::decode_points`], [`csv::decode_slots`].
+//! [`csv::decode_points`], [`csv::decode_slots`]; [`timestamp`] is the one timestamp parser and
+//! [`units`] the one unit table.
 
 pub mod csv;
 pub mod json;
 pub mod line_protocol;
+pub mod timestamp;
+pub mod units;
 
 use domain::{Point, Unit};
 
@@ -15,6 +19,8 @@ use domain::{Point, Unit};
 pub struct SeriesPoint {
     /// The name the series is registered under (e.g. the `sensor` tag).
     pub series_key: std::sync::Arc<str>,
+    /// 1-based line (or record) it came from.
+    pub line: usize,
     pub unit: Unit,
     pub point: Point,
 }

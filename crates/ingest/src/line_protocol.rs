@@ -5,8 +5,10 @@
 //! `sensor`); a field other than `value` is appended after a dot (`h001.current`). Lines without
 //! that tag are named `measurement,tags…`. The unit is Wh when the measurement or field says
 //! energy (`energy`, `Wh`, `kWh` — kWh is converted), W otherwise.
+//!
+//! A line is stored whole or not at all: a bad field refuses the line, its good siblings too,
+//! so a half-read line never reaches the store.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use domain::{Point, Unit};
@@ -28,7 +30,7 @@ impl Precision {
     /// Parses the InfluxDB spellings: `ns`, `n`, `u`, `us`, `µ`, `ms`, `s`, `m`, `h`.
     pub fn parse(text: &str) -> Option<Precision> {
         Some(match text {
-            "" | "ns" | "n" => Precision::Nanoseconds,
+            "ns" | "n" => Precision::Nanoseconds,
             "u" | "us" | "µ" | "µs" => Precision::Microseconds,
             "ms" => Precision::Milliseconds,
             "s" => Precision::Seconds,
@@ -38,15 +40,19 @@ impl Precision {
         })
     }
 
-    fn to_ms(self, ts: i64) -> i64 {
-        match self {
-            Precision::Nanoseconds => ts.div_euclid(1_000_000),
-            Precision::Microseconds => ts.div_euclid(1_000),
-            Precision::Milliseconds => ts,
-            Precision::Seconds => ts.saturating_mul(1_000),
-            Precision::Minutes => ts.saturating_mul(60_000),
-            Precision::Hours => ts.saturating_mul(3_600_000),
-        }
+    /// The instant in ms, `None` when it cannot exist (beyond year 9999).
+    fn to_ms(self, ts: i64) -> Option<i64> {
+        let ms = match self {
+            Precision::Nanoseconds => Some(ts.div_euclid(1_000_000)),
+            Precision::Microseconds => Some(ts.div_euclid(1_000)),
+            Precision::Milliseconds => Some(ts),
+            Precision::Seconds => ts.checked_mul(1_000),
+            Precision::Minutes => ts.checked_mul(60_000),
+            Precision::Hours => ts.checked_mul(3_600_000),
+        }?;
+        (crate::timestamp::MIN_MS..=crate::timestamp::MAX_MS)
+            .contains(&ms)
+            .then_some(ms)
     }
 }
 
@@ -74,15 +80,24 @@ pub fn decode(
 ) -> (Vec<SeriesPoint>, Vec<LineError>) {
     let mut points = Vec::with_capacity(body.len() / 48);
     let mut errors = Vec::new();
-    let mut keys: KeyCache = HashMap::new();
+    let mut keys: KeyCache = KeyCache::default();
     for (idx, raw) in body.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let trimmed = trim(line);
         if trimmed.is_empty() || trimmed[0] == b'#' {
             continue;
         }
-        if let Err(reason) = decode_line(trimmed, precision, naming, now_ms, &mut points, &mut keys)
-        {
+        let before = points.len();
+        if let Err(reason) = decode_line(
+            trimmed,
+            idx + 1,
+            precision,
+            naming,
+            now_ms,
+            &mut points,
+            &mut keys,
+        ) {
+            points.truncate(before); // the whole line or nothing
             errors.push(LineError {
                 line: idx + 1,
                 reason,
@@ -147,10 +162,11 @@ fn unescape(s: &[u8]) -> Result<String, String> {
 }
 
 /// Series already named in this body, by their raw bytes: name, unit, scale.
-type KeyCache<'a> = HashMap<&'a [u8], (Arc<str>, Unit, f64)>;
+type KeyCache<'a> = rustc_hash::FxHashMap<&'a [u8], (Arc<str>, Unit, f64)>;
 
 fn decode_line<'a>(
     line: &'a [u8],
+    line_number: usize,
     precision: Precision,
     naming: &Naming,
     now_ms: i64,
@@ -167,9 +183,11 @@ fn decode_line<'a>(
     let ts_ms = match ts.map(trim) {
         None | Some(b"") => now_ms,
         Some(ts) => {
-            let value = parse_i64(ts)
-                .ok_or_else(|| format!("invalid timestamp '{}'", String::from_utf8_lossy(ts)))?;
-            precision.to_ms(value)
+            let shown = || crate::timestamp::shorten(&String::from_utf8_lossy(ts));
+            let value = parse_i64(ts).ok_or_else(|| format!("invalid timestamp '{}'", shown()))?;
+            precision
+                .to_ms(value)
+                .ok_or_else(|| format!("timestamp '{}' is out of range", shown()))?
         }
     };
     // Series key and unit, named once per body.
@@ -204,6 +222,7 @@ fn decode_line<'a>(
         };
         out.push(SeriesPoint {
             series_key,
+            line: line_number,
             unit,
             point: Point {
                 ts_ms,
@@ -245,7 +264,7 @@ fn field_number(value: &[u8]) -> Result<Option<f64>, String> {
     };
     parsed
         .map(Some)
-        .ok_or_else(|| format!("invalid number '{text}'"))
+        .ok_or_else(|| format!("invalid number '{}'", crate::timestamp::shorten(text)))
 }
 
 /// A decimal integer, without allocating; `None` if it is not one or overflows.
@@ -299,14 +318,10 @@ fn series_key(series: &[u8], naming: &Naming) -> Result<(String, Unit, f64), Str
         key
     });
     let lower = measurement.to_ascii_lowercase();
-    let (unit, scale) = if lower == "kwh" {
-        (Unit::WattHour, 1000.0)
-    } else if lower == "wh" || lower.contains("energy") || lower.contains("counter") {
-        (Unit::WattHour, 1.0)
-    } else if lower == "kw" {
-        (Unit::Watt, 1000.0)
-    } else {
-        (Unit::Watt, 1.0)
+    let (unit, scale) = match crate::units::parse(&measurement) {
+        Some(s) => (s.unit, s.factor),
+        None if lower.contains("energy") || lower.contains("counter") => (Unit::WattHour, 1.0),
+        None => (Unit::Watt, 1.0),
     };
     Ok((key, unit, scale))
 }
@@ -330,6 +345,7 @@ mod tests {
             points,
             vec![SeriesPoint {
                 series_key: "h007c".into(),
+                line: 1,
                 unit: Unit::Watt,
                 point: Point {
                     ts_ms: 1_714_521_600_000,
@@ -371,6 +387,29 @@ mod tests {
         assert!(errors[2].reason.contains("timestamp"));
         let keys: Vec<&str> = points.iter().map(|p| &*p.series_key).collect();
         assert_eq!(keys, vec!["a", "f", "f.other"]);
+        assert_eq!(points[2].line, 8);
+    }
+
+    #[test]
+    fn a_line_with_one_bad_field_stores_none_of_its_fields() {
+        let (points, errors) = run(
+            "power,sensor=a value=1,current=oops 1000",
+            Precision::Milliseconds,
+        );
+        assert!(points.is_empty(), "{points:?}");
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].reason.contains("oops"));
+    }
+
+    #[test]
+    fn timestamps_beyond_the_calendar_are_errors() {
+        for ts in ["9223372036854775807", "-9223372036854775808"] {
+            let (points, errors) = run(&format!("power,sensor=a value=1 {ts}"), Precision::Hours);
+            assert!(
+                points.is_empty() && errors[0].reason.contains("timestamp"),
+                "{errors:?}"
+            );
+        }
     }
 
     #[test]

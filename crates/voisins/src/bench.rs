@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use domain::{ChannelKind, MemberKind, Role, Unit};
-use store::{NewChannel, NewUser, Store, StoreSettings, TokenScope};
+use domain::{ChannelKind, MemberKind, Role, SeriesKey, TokenScope, Unit};
+use store::{NewChannel, NewUser, Store, StoreSettings};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -47,7 +47,7 @@ fn bench(args: &BenchArgs, work: &Path) -> anyhow::Result<()> {
         None => {
             let path = work.join("standard.lp");
             eprintln!("generating the standard dataset …");
-            let gen = crate::generate::GenerateArgs {
+            let generate = crate::generate::GenerateArgs {
                 households: 100,
                 days: 7,
                 step_seconds: 8,
@@ -57,7 +57,7 @@ fn bench(args: &BenchArgs, work: &Path) -> anyhow::Result<()> {
                 format: crate::generate::Format::LineProtocol,
                 out: path.clone(),
             };
-            crate::generate::run(gen)?;
+            crate::generate::run(generate)?;
             path
         }
     };
@@ -84,8 +84,9 @@ fn bench(args: &BenchArgs, work: &Path) -> anyhow::Result<()> {
     )?;
     let log = std::fs::File::create(work.join("server.log"))?;
     let mut server = Command::new(std::env::current_exe()?)
-        .args(["serve", "--config"])
+        .arg("--config")
         .arg(&config)
+        .arg("serve")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -181,54 +182,69 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn prepare_store(path: &Path, keys: &BTreeSet<String>) -> anyhow::Result<(String, String)> {
-    let store = Store::open_sqlite(path, StoreSettings::default())?;
-    let community = store.create_community("bench", "Europe/Brussels", 300_000)?;
-    for key in keys {
-        let member = store.add_member(community, key, MemberKind::Household, true)?;
-        let meter = store.add_meter(community, Some(member), key)?;
-        let kind = if key.ends_with('p') {
-            ChannelKind::Production
-        } else {
-            ChannelKind::Consumption
-        };
-        let kind = if key.ends_with('c') || kind == ChannelKind::Production {
-            kind
-        } else {
-            ChannelKind::GridImport
-        };
-        store.add_channel(&NewChannel {
-            community_id: community,
-            meter_id: Some(meter),
-            series_key: key.clone(),
-            unit: Unit::Watt,
-            kind: Some(kind),
-            phase: None,
-            valid_from_ms: 0,
-        })?;
-    }
-    let user = store.create_user(&NewUser {
-        community_id: community,
-        login: "bench".into(),
-        display_name: "bench".into(),
-        password_hash: app::auth::hash_password("bench-password"),
-        role: Role::Coordinator,
-        member_id: None,
-        lang: "fr".into(),
-    })?;
+    let store =
+        Store::open_sqlite(path, StoreSettings::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let write = app::auth::new_secret();
     let read = app::auth::new_secret();
-    store.create_token(
-        &app::auth::secret_hash(&write),
-        community,
-        TokenScope::CommunityWrite,
-        "bench write",
-    )?;
-    store.create_token(
-        &app::auth::secret_hash(&read),
-        community,
-        TokenScope::UserRead { user_id: user },
-        "bench read",
-    )?;
+    let hash = app::auth::hash_password("bench-password");
+    store
+        .write(|tx| {
+            let community = tx
+                .communities()
+                .create("bench", "Europe/Brussels", 300_000)?;
+            for key in keys {
+                let series_key =
+                    SeriesKey::parse(key).map_err(|e| store::StoreError::invalid(e.to_string()))?;
+                let member = tx
+                    .members()
+                    .add(community, key, MemberKind::Household, true)?;
+                let meter = tx.meters().add(community, Some(member), key)?;
+                let kind = if key.ends_with('p') {
+                    ChannelKind::Production
+                } else if key.ends_with('c') {
+                    ChannelKind::Consumption
+                } else {
+                    ChannelKind::GridImport
+                };
+                tx.channels().add(
+                    &NewChannel {
+                        community_id: community,
+                        meter_id: Some(meter),
+                        series_key,
+                        unit: Unit::Watt,
+                        kind: Some(kind),
+                        phase: None,
+                        valid_from_ms: 0,
+                    },
+                    0,
+                )?;
+            }
+            let user = tx.users().create(&NewUser {
+                community_id: community,
+                login: "bench".into(),
+                display_name: "bench".into(),
+                password_hash: hash.clone(),
+                role: Role::Coordinator,
+                member_id: None,
+                lang: "fr".into(),
+            })?;
+            tx.tokens().create(
+                &app::auth::secret_hash(&write),
+                community,
+                TokenScope::CommunityWrite,
+                "bench write",
+                0,
+            )?;
+            tx.tokens().create(
+                &app::auth::secret_hash(&read),
+                community,
+                TokenScope::UserRead { user_id: user },
+                "bench read",
+                0,
+            )?;
+            Ok(())
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((write, read))
 }
 

@@ -1,7 +1,9 @@
-//! Command-line interface: one subcommand per module.
+//! Command-line interface: one subcommand per module. `--config FILE` (or `VOISINS_CONFIG`) is
+//! given once, before or after the subcommand; without it, `voisins.toml` in the current
+//! directory is used.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -13,16 +15,17 @@ use clap::{Parser, Subcommand};
     about = "Voisins — a data platform for citizen energy communities"
 )]
 struct Cli {
+    /// The configuration file (default: voisins.toml in the current directory).
+    #[arg(long, global = true, env = "VOISINS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server from a configuration file.
+    /// Run the server from the configuration file.
     Serve {
-        #[arg(long)]
-        config: PathBuf,
         /// Override [server] listen.
         #[arg(long)]
         listen: Option<SocketAddr>,
@@ -52,11 +55,8 @@ enum Command {
 enum ConfigCommand {
     /// Print the documented example configuration.
     Example,
-    /// Check a configuration file.
-    Check {
-        #[arg(long)]
-        config: PathBuf,
-    },
+    /// Check the configuration file, and say what is legal but unwise.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -65,10 +65,23 @@ enum ImportCommand {
     Csv(crate::import::CsvArgs),
 }
 
+/// The configuration file to use.
+pub fn config_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match given {
+        Some(p) => Ok(p.to_path_buf()),
+        None if Path::new("voisins.toml").exists() => Ok(PathBuf::from("voisins.toml")),
+        None => anyhow::bail!(
+            "no configuration: give --config FILE (or set VOISINS_CONFIG); `voisins config example > voisins.toml` writes a documented one"
+        ),
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let config = cli.config.clone();
+    let path = || config_path(config.as_deref());
     let result = match cli.command {
-        Command::Serve { config, listen } => crate::serve::run_from_config(&config, listen),
+        Command::Serve { listen } => path().and_then(|p| crate::serve::run_from_config(&p, listen)),
         Command::Demo(args) => crate::demo::run(args),
         Command::Config {
             command: ConfigCommand::Example,
@@ -77,13 +90,20 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Config {
-            command: ConfigCommand::Check { config },
-        } => crate::config::Config::load(&config).map(|c| println!("ok: {c:#?}")),
+            command: ConfigCommand::Check,
+        } => path().and_then(|p| {
+            let c = crate::config::Config::load(&p)?;
+            for w in c.warnings() {
+                println!("warning: {w}");
+            }
+            println!("{}: ok", p.display());
+            Ok(())
+        }),
         Command::Generate(args) => crate::generate::run(args),
         Command::Import {
             command: ImportCommand::Csv(args),
-        } => crate::import::run(args),
-        Command::Admin(cmd) => crate::admin::run(cmd),
+        } => path().and_then(|p| crate::import::run(&p, args)),
+        Command::Admin(cmd) => path().and_then(|p| crate::admin::run(&p, cmd)),
         Command::Bench(args) => crate::bench::run(args),
     };
     match result {

@@ -1,10 +1,12 @@
 //! Configuration in two phases: the raw file (serde, unknown keys rejected) and the validated
-//! `Config` whose sections are handed to each part.
+//! `Config` whose sections are handed to each part; `warnings` says what is legal but unwise.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
+use domain::limits::PowerLimits;
 use serde::Deserialize;
 
 pub const EXAMPLE: &str = include_str!("../../../config/example.toml");
@@ -16,25 +18,48 @@ struct RawConfig {
     store: RawStore,
     community: RawCommunity,
     ingest: RawIngest,
+    limits: PowerLimits,
+    privacy: RawPrivacy,
     web: RawWeb,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SecureSetting {
+    Flag(bool),
+    Word(String),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawServer {
     listen: String,
-    cookie_secure: bool,
+    cookie_secure: SecureSetting,
     session_hours: i64,
     max_body_mib: usize,
+    header_read_timeout_seconds: u64,
+    request_timeout_seconds: u64,
+    max_connections: usize,
+    max_connections_per_client: usize,
+    client_address_header: String,
+    password_checks_at_once: usize,
+    shutdown_seconds: u64,
 }
 
 impl Default for RawServer {
     fn default() -> Self {
         RawServer {
             listen: "127.0.0.1:8080".into(),
-            cookie_secure: false,
+            cookie_secure: SecureSetting::Word("auto".into()),
             session_hours: 336,
             max_body_mib: 64,
+            header_read_timeout_seconds: 10,
+            request_timeout_seconds: 60,
+            max_connections: 4096,
+            max_connections_per_client: 256,
+            client_address_header: String::new(),
+            password_checks_at_once: 2,
+            shutdown_seconds: 20,
         }
     }
 }
@@ -45,6 +70,8 @@ struct RawStore {
     url: String,
     raw_retention_days: u32,
     sqlite_cache_mib: u32,
+    read_connections: usize,
+    check_at_start: bool,
 }
 
 impl Default for RawStore {
@@ -52,7 +79,9 @@ impl Default for RawStore {
         RawStore {
             url: "sqlite:data/voisins.db".into(),
             raw_retention_days: 0,
-            sqlite_cache_mib: 8,
+            sqlite_cache_mib: 4,
+            read_connections: 4,
+            check_at_start: true,
         }
     }
 }
@@ -63,6 +92,7 @@ struct RawCommunity {
     name: String,
     timezone: String,
     max_gap_minutes: i64,
+    counter_fill_max_hours: i64,
 }
 
 impl Default for RawCommunity {
@@ -71,6 +101,7 @@ impl Default for RawCommunity {
             name: "Ma communauté d'énergie".into(),
             timezone: "Europe/Brussels".into(),
             max_gap_minutes: 5,
+            counter_fill_max_hours: 168,
         }
     }
 }
@@ -79,13 +110,29 @@ impl Default for RawCommunity {
 #[serde(deny_unknown_fields, default)]
 struct RawIngest {
     series_tag: String,
+    new_series_per_hour: u32,
+    max_unassigned_channels: i64,
 }
 
 impl Default for RawIngest {
     fn default() -> Self {
         RawIngest {
             series_tag: "sensor".into(),
+            new_series_per_hour: 60,
+            max_unassigned_channels: 500,
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawPrivacy {
+    min_group_size: usize,
+}
+
+impl Default for RawPrivacy {
+    fn default() -> Self {
+        RawPrivacy { min_group_size: 5 }
     }
 }
 
@@ -114,7 +161,19 @@ pub struct Config {
     pub community_name: String,
     pub timezone: String,
     pub max_gap_ms: i64,
-    pub web: WebSection,
+    pub counter_fill_max_ms: i64,
+    pub web: web::WebConfig,
+    pub http: web::HttpLimits,
+    pub connections: runtime::ConnectionLimits,
+    pub shutdown: Duration,
+    pub session_hours: i64,
+    pub limits: PowerLimits,
+    pub min_group_size: usize,
+    pub new_series_per_hour: u32,
+    pub max_unassigned_channels: i64,
+    pub silent_after_minutes: i64,
+    /// Whether `cookie_secure` was given explicitly (for warnings).
+    cookie_secure_explicit: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -126,7 +185,12 @@ impl std::fmt::Debug for Config {
             .field("community_name", &self.community_name)
             .field("timezone", &self.timezone)
             .field("max_gap_ms", &self.max_gap_ms)
+            .field("counter_fill_max_ms", &self.counter_fill_max_ms)
             .field("web", &self.web)
+            .field("http", &self.http)
+            .field("connections", &self.connections)
+            .field("limits", &self.limits)
+            .field("min_group_size", &self.min_group_size)
             .finish()
     }
 }
@@ -150,33 +214,29 @@ fn redact_password(url: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct WebSection {
-    pub cookie_secure: bool,
-    pub session_hours: i64,
-    pub series_tag: String,
-    pub i18n_dir: Option<PathBuf>,
-    pub silent_after_minutes: i64,
-    pub max_body_bytes: usize,
+fn positive(value: u64, name: &str, max: u64) -> anyhow::Result<u64> {
+    if !(1..=max).contains(&value) {
+        bail!("{name} = {value} must be between 1 and {max}");
+    }
+    Ok(value)
 }
 
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config {}", path.display()))?;
+            .with_context(|| format!("reading the configuration {}", path.display()))?;
         Config::parse(&text, path.parent().unwrap_or(Path::new(".")))
-            .with_context(|| format!("config {}", path.display()))
+            .with_context(|| format!("configuration {}", path.display()))
     }
 
     /// Parses and validates; relative paths are relative to `base_dir`.
     pub fn parse(text: &str, base_dir: &Path) -> anyhow::Result<Config> {
         let raw: RawConfig = toml::from_str(text)?;
-        let listen: SocketAddr = raw.server.listen.parse().with_context(|| {
-            format!(
-                "[server] listen = '{}' is not ADDRESS:PORT",
-                raw.server.listen
-            )
-        })?;
+        let s = &raw.server;
+        let listen: SocketAddr = s
+            .listen
+            .parse()
+            .with_context(|| format!("[server] listen = '{}' is not ADDRESS:PORT", s.listen))?;
         jiff::tz::TimeZone::get(&raw.community.timezone).with_context(|| {
             format!(
                 "[community] timezone = '{}' is not an IANA time zone",
@@ -189,9 +249,56 @@ impl Config {
                 raw.community.max_gap_minutes
             );
         }
-        if raw.server.session_hours < 1 {
+        if !(0..=24 * 366).contains(&raw.community.counter_fill_max_hours) {
+            bail!("[community] counter_fill_max_hours must be between 0 and 8784");
+        }
+        if s.session_hours < 1 {
             bail!("[server] session_hours must be at least 1");
         }
+        positive(s.max_body_mib as u64, "[server] max_body_mib", 1024)?;
+        positive(
+            s.header_read_timeout_seconds,
+            "[server] header_read_timeout_seconds",
+            600,
+        )?;
+        positive(
+            s.request_timeout_seconds,
+            "[server] request_timeout_seconds",
+            3600,
+        )?;
+        positive(
+            s.max_connections as u64,
+            "[server] max_connections",
+            1_000_000,
+        )?;
+        positive(
+            s.max_connections_per_client as u64,
+            "[server] max_connections_per_client",
+            1_000_000,
+        )?;
+        positive(
+            s.password_checks_at_once as u64,
+            "[server] password_checks_at_once",
+            64,
+        )?;
+        positive(
+            raw.store.read_connections as u64,
+            "[store] read_connections",
+            256,
+        )?;
+        if raw.privacy.min_group_size < 1 {
+            bail!("[privacy] min_group_size must be at least 1");
+        }
+        raw.limits
+            .validate()
+            .map_err(|e| anyhow::anyhow!("[limits] {e}"))?;
+        let (cookie_secure, cookie_secure_explicit) = match &s.cookie_secure {
+            SecureSetting::Flag(b) => (*b, true),
+            SecureSetting::Word(w) if w == "auto" => (!listen.ip().is_loopback(), false),
+            SecureSetting::Word(w) => {
+                bail!("[server] cookie_secure = '{w}': true, false or \"auto\"")
+            }
+        };
         let store_url = match raw.store.url.strip_prefix("sqlite:") {
             Some(p) if Path::new(p).is_relative() => {
                 format!("sqlite:{}", base_dir.join(p).display())
@@ -207,7 +314,9 @@ impl Config {
                 raw.store.url
             ),
         };
-        let i18n_dir = (!raw.web.i18n_dir.is_empty()).then(|| base_dir.join(&raw.web.i18n_dir));
+        let i18n_dir: Option<PathBuf> =
+            (!raw.web.i18n_dir.is_empty()).then(|| base_dir.join(&raw.web.i18n_dir));
+        let max_body_bytes = s.max_body_mib * 1024 * 1024;
         Ok(Config {
             listen,
             store_url,
@@ -215,43 +324,118 @@ impl Config {
                 raw_retention_days: (raw.store.raw_retention_days > 0)
                     .then_some(raw.store.raw_retention_days),
                 sqlite_cache_kib: raw.store.sqlite_cache_mib * 1024,
+                readers: raw.store.read_connections,
+                pg_writers: raw.store.read_connections,
+                check_at_open: raw.store.check_at_start,
+                limits: raw.limits,
             },
             community_name: raw.community.name,
             timezone: raw.community.timezone,
             max_gap_ms: raw.community.max_gap_minutes * 60_000,
-            web: WebSection {
-                cookie_secure: raw.server.cookie_secure,
-                session_hours: raw.server.session_hours,
+            counter_fill_max_ms: raw.community.counter_fill_max_hours * 3_600_000,
+            web: web::WebConfig {
+                cookie_secure,
                 series_tag: raw.ingest.series_tag,
                 i18n_dir,
-                silent_after_minutes: raw.web.silent_after_minutes,
-                max_body_bytes: raw.server.max_body_mib * 1024 * 1024,
+                max_body_bytes,
+                max_form_bytes: 16 * 1024,
+                request_timeout: Duration::from_secs(s.request_timeout_seconds),
+                client_address_header: (!s.client_address_header.is_empty())
+                    .then(|| s.client_address_header.clone()),
+                hashing_concurrency: s.password_checks_at_once,
             },
+            http: web::HttpLimits {
+                header_read_timeout: Duration::from_secs(s.header_read_timeout_seconds),
+                ..web::HttpLimits::default()
+            },
+            connections: runtime::ConnectionLimits {
+                max_connections: s.max_connections,
+                max_per_client: s.max_connections_per_client,
+                drain: Duration::from_secs(s.shutdown_seconds),
+            },
+            shutdown: Duration::from_secs(s.shutdown_seconds),
+            session_hours: s.session_hours,
+            limits: raw.limits,
+            min_group_size: raw.privacy.min_group_size,
+            new_series_per_hour: raw.ingest.new_series_per_hour,
+            max_unassigned_channels: raw.ingest.max_unassigned_channels,
+            silent_after_minutes: raw.web.silent_after_minutes,
+            cookie_secure_explicit,
         })
     }
 
-    /// Opens the store and makes sure the community exists; returns its id.
-    pub fn open_store(&self) -> anyhow::Result<(store::Store, i64)> {
-        let store = store::Store::open(&self.store_url, self.store.clone())
-            .with_context(|| format!("opening store {}", self.store_url))?;
-        let community_id = match store.communities()?.first() {
-            Some(c) => c.id,
-            None => {
-                store.create_community(&self.community_name, &self.timezone, self.max_gap_ms)?
+    /// What is legal but worth a second look.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.web.cookie_secure {
+            if self.listen.ip().is_loopback() {
+                out.push(format!(
+                    "session cookies are not marked Secure: fine for plain HTTP on this machine ({}); behind an HTTPS proxy set [server] cookie_secure = true",
+                    self.listen
+                ));
+            } else if self.cookie_secure_explicit {
+                out.push(format!(
+                    "session cookies are not marked Secure while the server listens on {}: anyone on the network can read them unless HTTPS is in front",
+                    self.listen
+                ));
             }
-        };
-        Ok((store, community_id))
+        }
+        if self.min_group_size < 5 {
+            out.push(format!(
+                "[privacy] min_group_size = {}: aggregates of fewer than 5 private members can be shown",
+                self.min_group_size
+            ));
+        }
+        out
     }
 
-    pub fn web_config(&self, community_id: i64) -> web::WebConfig {
-        let mut w = web::WebConfig::new(community_id);
-        w.cookie_secure = self.web.cookie_secure;
-        w.session_hours = self.web.session_hours;
-        w.series_tag = self.web.series_tag.clone();
-        w.i18n_dir = self.web.i18n_dir.clone();
-        w.silent_after_minutes = self.web.silent_after_minutes;
-        w.max_body_bytes = self.web.max_body_bytes;
-        w
+    /// Opens the store and makes sure the community exists; returns its id.
+    pub fn open_store(&self) -> anyhow::Result<(store::Store, domain::CommunityId)> {
+        let store = store::Store::open(&self.store_url, self.store.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("opening the store {}", redact_password(&self.store_url)))?;
+        let existing = store
+            .read(|tx| tx.communities().list())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let community = match existing.first() {
+            Some(c) => {
+                if c.counter_fill_max_ms != self.counter_fill_max_ms {
+                    store
+                        .write(|tx| {
+                            tx.communities()
+                                .set_counter_fill_max(c.id, self.counter_fill_max_ms)
+                        })
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                c.id
+            }
+            None => store
+                .write(|tx| {
+                    let id = tx.communities().create(
+                        &self.community_name,
+                        &self.timezone,
+                        self.max_gap_ms,
+                    )?;
+                    tx.communities()
+                        .set_counter_fill_max(id, self.counter_fill_max_ms)?;
+                    Ok(id)
+                })
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        Ok((store, community))
+    }
+
+    /// The use cases' settings for the community.
+    pub fn app_settings(&self, community: domain::CommunityId) -> app::Settings {
+        app::Settings {
+            community_id: community,
+            limits: self.limits,
+            min_group_size: self.min_group_size,
+            session_hours: self.session_hours,
+            new_series_per_hour: self.new_series_per_hour,
+            max_unassigned_channels: self.max_unassigned_channels,
+            silent_after_minutes: self.silent_after_minutes,
+        }
     }
 }
 
@@ -289,14 +473,36 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let err =
-            Config::parse("[community]\ntimezone = \"Mars/Olympus\"", Path::new(".")).unwrap_err();
-        assert!(format!("{err:#}").contains("Mars/Olympus"), "{err:#}");
-        let err = Config::parse("[server]\nlisten = \"here\"", Path::new(".")).unwrap_err();
-        assert!(format!("{err:#}").contains("listen"), "{err:#}");
-        let err = Config::parse("[store]\nurl = \"mysql://x\"", Path::new(".")).unwrap_err();
-        assert!(format!("{err:#}").contains("mysql"), "{err:#}");
-        let err = Config::parse("[server]\nport = 80", Path::new(".")).unwrap_err();
-        assert!(format!("{err:#}").contains("port"), "{err:#}");
+        for (text, named) in [
+            ("[community]\ntimezone = \"Mars/Olympus\"", "Mars/Olympus"),
+            ("[server]\nlisten = \"here\"", "listen"),
+            ("[store]\nurl = \"mysql://x\"", "mysql"),
+            ("[server]\nport = 80", "port"),
+            ("[limits]\ncabin_kw = -1.0", "cabin_kw"),
+            ("[server]\ncookie_secure = \"sometimes\"", "cookie_secure"),
+            ("[privacy]\nmin_group_size = 0", "min_group_size"),
+        ] {
+            let err = Config::parse(text, Path::new(".")).unwrap_err();
+            assert!(format!("{err:#}").contains(named), "{text}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_unless_on_loopback_and_check_says_so() {
+        let local = Config::parse("", Path::new(".")).unwrap();
+        assert!(!local.web.cookie_secure);
+        assert!(local.warnings().iter().any(|w| w.contains("Secure")));
+        let public = Config::parse("[server]\nlisten = \"0.0.0.0:8080\"", Path::new(".")).unwrap();
+        assert!(public.web.cookie_secure);
+        let forced = Config::parse(
+            "[server]\nlisten = \"0.0.0.0:8080\"\ncookie_secure = false",
+            Path::new("."),
+        )
+        .unwrap();
+        assert!(!forced.web.cookie_secure);
+        assert!(forced
+            .warnings()
+            .iter()
+            .any(|w| w.contains("anyone on the network")));
     }
 }

@@ -1,13 +1,13 @@
 //! `voisins demo`: a realistic community on the embedded store, served with live meters that
-//! push readings through the real ingest path.
+//! push readings through the real ingest path (HTTP line protocol with a write token).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use app::demo::{DemoPlan, Generator, SeriesSpec};
 use clap::Args;
+use sim::{DemoPlan, Generator, SeriesSpec};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -28,23 +28,88 @@ pub struct DemoArgs {
     pub step_seconds: i64,
     #[arg(long, default_value_t = 2024)]
     pub seed: u64,
+    /// Only create the store and print the accounts (the server seeds in a process of its
+    /// own, so the memory seeding takes goes back to the system before serving starts).
+    #[arg(long, hide = true)]
+    pub seed_only: bool,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     crate::cli::init_logging();
+    anyhow::ensure!(args.step_seconds > 0, "--step-seconds must be positive");
+    let db = args.data.join("demo.db");
+    let mut config = crate::config::Config::parse("", &args.data)?;
+    config.store_url = format!("sqlite:{}", db.display());
+    config.listen = args.listen;
+    let generator = Generator::new(args.seed, args.households, 0.5, 1);
+    let step_ms = args.step_seconds * 1000;
+    if args.seed_only {
+        return seed_store(&args, &config, &generator);
+    }
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("creating {}", args.data.display()))?;
-    let db = args.data.join("demo.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let store = Arc::new(store::Store::open_sqlite(
-        &db,
-        store::StoreSettings::default(),
-    )?);
-    let generator = Generator::new(args.seed, args.households, 0.5, 1);
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .arg("--seed-only")
+        .status()
+        .context("seeding the demo store")?;
+    anyhow::ensure!(status.success(), "seeding the demo store failed ({status})");
+    let store = Arc::new(
+        store::Store::open_sqlite(&db, config.store.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
+    let community = store
+        .read(|tx| tx.communities().list())
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .first()
+        .map(|c| c.id)
+        .context("the demo store has no community")?;
+    let app = app::App::new(
+        store.clone(),
+        Arc::new(app::SystemClock),
+        config.app_settings(community),
+    );
+    let (_, token) = app
+        .create_token(domain::TokenScope::CommunityWrite, "demo live feed")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("  write token for /write and /api/v1/readings: {token}\n");
+    let now = app::Clock::now_ms(&app::SystemClock) / step_ms * step_ms;
+    let series = generator.series();
+    crate::serve::tokio_runtime(&config)?.block_on(crate::serve::serve(
+        store,
+        &config,
+        community,
+        args.listen,
+        move |supervisor, addr, blocking| {
+            let feed = Feed {
+                url: format!("http://{addr}/write?precision=ms"),
+                token,
+                generator: Arc::new(generator),
+                series: Arc::new(series),
+                last_ms: Arc::new(Mutex::new(now)),
+                step_ms,
+            };
+            supervisor.spawn("demo meters", move |shutdown| {
+                let (feed, blocking) = (feed.clone(), blocking.clone());
+                async move { feed.run(blocking, shutdown).await }
+            });
+        },
+    ))
+}
+
+/// Creates the demo community in the store and prints its accounts.
+fn seed_store(
+    args: &DemoArgs,
+    config: &crate::config::Config,
+    generator: &Generator,
+) -> anyhow::Result<()> {
+    let db = args.data.join("demo.db");
+    let store =
+        store::Store::open_sqlite(&db, config.store.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let step_ms = args.step_seconds * 1000;
-    let now = jiff::Timestamp::now().as_millisecond() / step_ms * step_ms;
+    let now = app::Clock::now_ms(&app::SystemClock) / step_ms * step_ms;
     let plan = DemoPlan {
         households: args.households,
         history_days: args.history_days,
@@ -57,15 +122,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg:>8} {bar:40} {pos}/{len}").expect("template"),
     );
-    let demo = app::demo::seed(&store, &generator, &plan, &mut |step, done, total| {
+    let demo = sim::seed(&store, generator, &plan, &mut |step, done, total| {
         bar.set_message(step.to_string());
         bar.set_position(if step == "raw" {
             (total + done) as u64
         } else {
             done as u64
         });
-    })?;
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish_and_clear();
+    store.checkpoint().map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("\nVoisins demo: http://{}\n", args.listen);
     println!("  {:<14} {:<22} {:<12} member", "login", "password", "role");
     for a in &demo.accounts {
@@ -77,69 +144,59 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             a.member.as_deref().unwrap_or("—")
         );
     }
-    println!(
-        "\n  write token for /write and /api/v1/readings: {}\n",
-        demo.feed_token
-    );
-    let web_config = web::WebConfig::new(demo.community_id);
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let feed = tokio::spawn(async move {
-            if let Ok(addr) = rx.await {
-                live_feed(addr, demo.feed_token, generator, demo.series, now, step_ms).await;
-            }
-        });
-        let result = crate::serve::serve(store, web_config, args.listen, Some(tx)).await;
-        feed.abort();
-        result
-    })
+    println!();
+    Ok(())
 }
 
-/// Every step, the meters send what they measured since their last message, as line protocol.
-async fn live_feed(
-    addr: SocketAddr,
+/// The demo's meters: every step, what they measured since their last message, as line
+/// protocol.
+#[derive(Clone)]
+struct Feed {
+    url: String,
     token: String,
-    generator: Generator,
-    series: Vec<SeriesSpec>,
-    mut last_ms: i64,
+    generator: Arc<Generator>,
+    series: Arc<Vec<SeriesSpec>>,
+    last_ms: Arc<Mutex<i64>>,
     step_ms: i64,
-) {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(std::time::Duration::from_secs(30))
-        .build();
-    let url = format!("http://{addr}/write?precision=ms");
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(step_ms as u64));
-    loop {
-        tick.tick().await;
-        let now = jiff::Timestamp::now().as_millisecond() / step_ms * step_ms;
-        if now <= last_ms {
-            continue;
-        }
-        let mut body = String::new();
-        let mut t = last_ms + step_ms;
-        while t <= now {
-            let day = generator.local_day(t);
-            for s in &series {
-                let w = generator.day(s.household, &day).power_w(s.kind, t);
-                body.push_str(&format!("power,sensor={} value={}i {t}\n", s.key, w as i64));
+}
+
+impl Feed {
+    async fn run(
+        self,
+        blocking: runtime::Blocking,
+        shutdown: runtime::CancellationToken,
+    ) -> Result<(), String> {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(std::time::Duration::from_secs(30))
+            .build();
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(self.step_ms as u64));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tick.tick() => {}
             }
-            t += step_ms;
-        }
-        let (agent, url, token) = (agent.clone(), url.clone(), token.clone());
-        let sent = tokio::task::spawn_blocking(move || {
-            agent
-                .post(&url)
-                .set("Authorization", &format!("Token {token}"))
-                .send_string(&body)
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })
-        .await;
-        match sent {
-            Ok(Ok(_)) => last_ms = now,
-            Ok(Err(e)) => tracing::warn!(error = %e, "live feed write failed; will retry"),
-            Err(e) => tracing::warn!(error = %e, "live feed task failed"),
+            let now = app::Clock::now_ms(&app::SystemClock) / self.step_ms * self.step_ms;
+            let last = *self.last_ms.lock().unwrap_or_else(|e| e.into_inner());
+            if now <= last {
+                continue;
+            }
+            let body = sim::feed_body(&self.generator, &self.series, last, now, self.step_ms);
+            let (agent, url, token) = (agent.clone(), self.url.clone(), self.token.clone());
+            let sent = blocking
+                .run(move || {
+                    agent
+                        .post(&url)
+                        .set("Authorization", &format!("Token {token}"))
+                        .send_string(&body)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                })
+                .await;
+            match sent {
+                Ok(Ok(())) => *self.last_ms.lock().unwrap_or_else(|e| e.into_inner()) = now,
+                Ok(Err(e)) => tracing::warn!(error = %e, "demo meters: write failed; will retry"),
+                Err(_) => tracing::warn!("demo meters: the server is busy; will retry"),
+            }
         }
     }
 }

@@ -1,12 +1,12 @@
 //! `voisins generate`: the standard dataset (or any size) as line protocol or CSV, exactly what
 //! the benchmark and other databases ingest.
 
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use app::demo::Generator;
 use clap::{Args, ValueEnum};
+use sim::Generator;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum Format {
@@ -37,134 +37,37 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let n = write(&args, &mut BufWriter::with_capacity(1 << 20, file))?;
-    eprintln!("{n} points written to {}", args.out.display());
-    Ok(())
-}
-
-/// Writes the dataset, time-major (every series at one instant, then the next instant).
-pub fn write(args: &GenerateArgs, out: &mut dyn Write) -> anyhow::Result<u64> {
     anyhow::ensure!(
         args.step_seconds > 0 && args.days > 0 && args.households > 0,
         "households, days and step must be positive"
     );
-    let start_ms = args
-        .start
-        .parse::<jiff::Timestamp>()
-        .with_context(|| format!("--start '{}'", args.start))?
-        .as_millisecond();
+    let start_ms = ingest::timestamp::parse_absolute(&args.start)
+        .map_err(|e| anyhow::anyhow!("--start: {e}"))?;
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let generator = Generator::new(args.seed, args.households, args.pv_share, 0);
-    let series = generator.series();
-    let end_ms = start_ms + args.days * 86_400_000;
-    let step_ms = args.step_seconds * 1000;
-    let bar = indicatif::ProgressBar::new(((end_ms - start_ms) / step_ms) as u64);
+    let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {percent}% {eta} left")
             .expect("template"),
     );
-    if args.format == Format::Csv {
-        writeln!(out, "timestamp,sensor,value")?;
-    }
-    let mut count = 0u64;
-    let mut t = start_ms;
-    let mut day = generator.local_day(t);
-    let mut plans: Vec<_> = series
-        .iter()
-        .map(|s| generator.day(s.household, &day))
-        .collect();
-    let mut buf = itoa_buf();
-    while t < end_ms {
-        if t >= day.end.start_ms() {
-            day = generator.local_day(t);
-            plans = series
-                .iter()
-                .map(|s| generator.day(s.household, &day))
-                .collect();
-        }
-        for (s, plan) in series.iter().zip(&plans) {
-            let w = plan.power_w(s.kind, t) as i64;
-            match args.format {
-                Format::LineProtocol => {
-                    out.write_all(b"power,sensor=")?;
-                    out.write_all(s.key.as_bytes())?;
-                    out.write_all(b" value=")?;
-                    out.write_all(fmt_int(&mut buf, w))?;
-                    out.write_all(b"i ")?;
-                    out.write_all(fmt_int(&mut buf, t * 1_000_000))?;
-                    out.write_all(b"\n")?;
-                }
-                Format::Csv => {
-                    let ts = jiff::Timestamp::from_millisecond(t)?;
-                    writeln!(out, "{ts},{},{w}", s.key)?;
-                }
-            }
-            count += 1;
-        }
-        t += step_ms;
-        if (t / step_ms) % 1000 == 0 {
-            bar.set_position(((t - start_ms) / step_ms) as u64);
-        }
-    }
+    let format = match args.format {
+        Format::LineProtocol => sim::Format::LineProtocol,
+        Format::Csv => sim::Format::Csv,
+    };
+    let n = sim::write_line_protocol(
+        &generator,
+        start_ms,
+        start_ms + args.days * 86_400_000,
+        args.step_seconds * 1000,
+        format,
+        &mut BufWriter::with_capacity(1 << 20, file),
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
     bar.finish_and_clear();
-    out.flush()?;
-    Ok(count)
-}
-
-fn itoa_buf() -> [u8; 24] {
-    [0u8; 24]
-}
-
-fn fmt_int(buf: &mut [u8; 24], v: i64) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn standard_shape_in_small() {
-        let args = GenerateArgs {
-            households: 4,
-            days: 1,
-            step_seconds: 3600,
-            start: "2024-05-01T00:00:00Z".into(),
-            pv_share: 0.5,
-            seed: 42,
-            format: Format::LineProtocol,
-            out: PathBuf::new(),
-        };
-        let mut out = Vec::new();
-        let n = write(&args, &mut out).unwrap();
-        assert_eq!(n, 24 * 6, "4 consumption + 2 production series, 24 hours");
-        let text = String::from_utf8(out).unwrap();
-        let first = text.lines().next().unwrap();
-        assert!(first.starts_with("power,sensor=h001c value="), "{first}");
-        assert!(first.ends_with("i 1714521600000000000"), "{first}");
-        let (points, errors) = ingest::line_protocol::decode(
-            text.as_bytes(),
-            ingest::line_protocol::Precision::Nanoseconds,
-            &Default::default(),
-            0,
-        );
-        assert!(errors.is_empty());
-        assert_eq!(points.len(), 144);
-        assert_eq!(fmt_int(&mut itoa_buf(), -205), b"-205");
-    }
+    eprintln!("{n} points written to {}", args.out.display());
+    Ok(())
 }

@@ -1,13 +1,17 @@
 //! `voisins import csv`: grid-operator exports, cabin quarter-hours and generic readings, with a
 //! progress bar and a summary per file. Rejected rows are listed by line; good rows are kept.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use app::import::{ImportFormat, ImportOptions};
+use app::App;
 use clap::{Args, ValueEnum};
-use domain::{ChannelKind, Unit};
+use domain::{ChannelKind, MeterId, Unit};
 use ingest::csv::ColumnMapping;
+
+use crate::admin::ChannelKindArg;
 
 #[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
 pub enum CsvFormat {
@@ -19,64 +23,81 @@ pub enum CsvFormat {
     Points,
 }
 
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub enum PointsUnit {
+    #[value(name = "W")]
+    W,
+    #[value(name = "kW")]
+    Kw,
+    #[value(name = "Wh")]
+    Wh,
+    #[value(name = "kWh")]
+    Kwh,
+}
+
 #[derive(Args, Debug)]
 pub struct CsvArgs {
     /// Files to import.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    #[arg(long)]
-    pub config: PathBuf,
     #[arg(long, value_enum, default_value = "grid")]
     pub format: CsvFormat,
-    /// Channel (series key) for slots and points files.
+    /// Channel (series name) for slots and points files.
     #[arg(long)]
     pub channel: Option<String>,
-    /// Unit of a points file: W, kW, Wh or kWh (kW and kWh are stored as W and Wh).
-    #[arg(long, default_value = "W")]
-    pub unit: String,
-    /// Kind of a slots channel (cabin, consumption, production, grid_import, grid_export).
-    #[arg(long, default_value = "cabin")]
-    pub kind: String,
+    /// Unit of a points file (kW and kWh are stored as W and Wh).
+    #[arg(long, value_enum, default_value = "W")]
+    pub unit: PointsUnit,
+    /// Kind of the channel of a slots or points file.
+    #[arg(long, value_enum)]
+    pub kind: Option<ChannelKindArg>,
     /// Column mapping, e.g. "date=Van Datum,time=Van Tijdstip,value=Volume".
     #[arg(long, default_value = "")]
     pub columns: String,
-    /// Assign new channels to this meter.
+    /// Put new channels on this meter.
     #[arg(long)]
     pub meter: Option<i64>,
 }
 
-pub fn run(args: CsvArgs) -> anyhow::Result<()> {
-    let config = crate::config::Config::load(&args.config)?;
-    let (store, community_id) = config.open_store()?;
+pub fn run(config_path: &Path, args: CsvArgs) -> anyhow::Result<()> {
+    let config = crate::config::Config::load(config_path)?;
+    let (store, community) = config.open_store()?;
+    let app = App::new(
+        Arc::new(store),
+        Arc::new(app::SystemClock),
+        config.app_settings(community),
+    );
     let mapping = ColumnMapping::parse(&args.columns).map_err(anyhow::Error::msg)?;
     let channel = || {
         args.channel
             .clone()
-            .context("--channel is required for this format")
+            .context("--channel NAME is required for this format")
     };
     let format = match args.format {
         CsvFormat::Grid => ImportFormat::Grid,
         CsvFormat::Slots => ImportFormat::Slots {
             channel: channel()?,
-            kind: ChannelKind::parse(&args.kind)?,
+            kind: args.kind.map_or(ChannelKind::Cabin, Into::into),
         },
         CsvFormat::Points => {
-            let (unit, scale) = match args.unit.as_str() {
-                "kW" => (Unit::Watt, 1000.0),
-                "kWh" => (Unit::WattHour, 1000.0),
-                other => (Unit::parse(other)?, 1.0),
+            let (unit, scale) = match args.unit {
+                PointsUnit::W => (Unit::Watt, 1.0),
+                PointsUnit::Kw => (Unit::Watt, 1000.0),
+                PointsUnit::Wh => (Unit::WattHour, 1.0),
+                PointsUnit::Kwh => (Unit::WattHour, 1000.0),
             };
             ImportFormat::Points {
                 channel: channel()?,
                 unit,
                 scale,
+                kind: args.kind.map_or(ChannelKind::Consumption, Into::into),
             }
         }
     };
     let options = ImportOptions {
         format,
         mapping,
-        meter_id: args.meter,
+        meter_id: args.meter.map(MeterId::new),
     };
     let mut rejected_total = 0;
     for file in &args.files {
@@ -88,12 +109,12 @@ pub fn run(args: CsvArgs) -> anyhow::Result<()> {
                 .expect("template"),
         );
         bar.set_prefix(file.display().to_string());
-        let summary =
-            app::import::import_csv(&store, community_id, &text, &options, &mut |done, total| {
+        let summary = app
+            .import_csv(&text, &options, &mut |done, total| {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
             })
-            .with_context(|| format!("{}", file.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         bar.finish_and_clear();
         println!(
             "{}: {} rows, {} imported, {} skipped, {} rejected (channels: {})",

@@ -127,28 +127,30 @@ fn resident_sees_the_load_curve_in_chromium() {
         eprintln!("chromium or chromedriver missing: browser test skipped");
         return;
     };
-    // A small demo community, live up to now.
+    // A small demo community, live up to now, served the way `voisins serve` serves it.
     let dir = TempDir::new("browser");
     let store = Arc::new(
         store::Store::open_sqlite(&dir.path().join("v.db"), store::StoreSettings::default())
             .unwrap(),
     );
-    let generator = app::demo::Generator::new(3, 3, 0.5, 0);
+    let generator = sim::Generator::new(3, 6, 0.5, 0);
     let now = jiff::Timestamp::now().as_millisecond() / 8000 * 8000;
-    let plan = app::demo::DemoPlan {
-        households: 3,
+    let plan = sim::DemoPlan {
+        households: 6,
         history_days: 2,
         raw_days: 1,
         step_ms: 8000,
         now_ms: now,
     };
-    let demo = app::demo::seed(&store, &generator, &plan, &mut |_, _, _| {}).unwrap();
-    let state = web::AppState::new(
+    let demo = sim::seed(&store, &generator, &plan, &mut |_, _, _| {}).unwrap();
+    let app = Arc::new(app::App::new(
         store,
-        web::WebConfig::new(demo.community_id),
-        web::system_clock(),
-    )
-    .unwrap();
+        Arc::new(app::SystemClock),
+        app::Settings::new(demo.community_id),
+    ));
+    let blocking = runtime::Blocking::new(4, 64);
+    let state = web::AppState::new(app, blocking, web::WebConfig::default()).unwrap();
+    let router = web::router(state);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         tokio::runtime::Runtime::new()
@@ -156,7 +158,21 @@ fn resident_sees_the_load_curve_in_chromium() {
             .block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, web::router(state)).await.unwrap();
+                runtime::serve_tcp(
+                    listener,
+                    runtime::ConnectionLimits::default(),
+                    runtime::CancellationToken::new(),
+                    move |s, peer, shutdown| {
+                        web::serve_connection(
+                            s,
+                            peer,
+                            router.clone(),
+                            web::HttpLimits::default(),
+                            shutdown,
+                        )
+                    },
+                )
+                .await;
             });
     });
     let addr = rx.recv().unwrap();
@@ -168,6 +184,7 @@ fn resident_sees_the_load_curve_in_chromium() {
         Some(json!({ "url": format!("http://{addr}/login") })),
     );
     let account = &demo.accounts[1];
+    assert_eq!(account.role, domain::Role::Resident);
     let login = driver.element("input[name=login]");
     driver.call(
         "POST",

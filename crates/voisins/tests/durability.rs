@@ -1,12 +1,15 @@
-//! A server killed with SIGKILL while clients write loses nothing it acknowledged.
+//! A server killed with SIGKILL while clients write loses nothing it acknowledged, and opens
+//! again on the same store. Every wait has a deadline.
 
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::*;
-use store::{Store, StoreSettings, TokenScope};
+use domain::TokenScope;
+use store::{Store, StoreSettings};
 
 const T0_MS: i64 = 1_714_521_600_000;
 const BATCH: i64 = 500;
@@ -27,6 +30,7 @@ fn batch_body(batch: i64) -> String {
 
 #[test]
 fn acknowledged_points_survive_sigkill() {
+    let deadline = Instant::now() + Duration::from_secs(180);
     let dir = TempDir::new("durability");
     let port = free_port();
     let config = write_config(dir.path(), port);
@@ -37,16 +41,22 @@ fn acknowledged_points_survive_sigkill() {
         )
         .unwrap();
         let c = store
-            .create_community("Durable", "Europe/Brussels", 300_000)
+            .write(|tx| {
+                tx.communities()
+                    .create("Durable", "Europe/Brussels", 300_000)
+            })
             .unwrap();
         let t = app::auth::new_secret();
         store
-            .create_token(
-                &app::auth::secret_hash(&t),
-                c,
-                TokenScope::CommunityWrite,
-                "test",
-            )
+            .write(|tx| {
+                tx.tokens().create(
+                    &app::auth::secret_hash(&t),
+                    c,
+                    TokenScope::CommunityWrite,
+                    "test",
+                    0,
+                )
+            })
             .unwrap();
         t
     };
@@ -60,10 +70,10 @@ fn acknowledged_points_survive_sigkill() {
             let (acked, stop, token) = (acked.clone(), stop.clone(), token.clone());
             std::thread::spawn(move || {
                 let agent = ureq::AgentBuilder::new()
-                    .timeout(std::time::Duration::from_secs(10))
+                    .timeout(Duration::from_secs(10))
                     .build();
                 let mut batch = client;
-                while !stop.load(Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
                     let reply = agent
                         .post(&format!("http://127.0.0.1:{port}/write"))
                         .set("Authorization", &format!("Token {token}"))
@@ -78,10 +88,11 @@ fn acknowledged_points_survive_sigkill() {
         })
         .collect();
     while acked.lock().unwrap().len() < 30 {
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        before(deadline, "waiting for 30 acknowledged batches");
+        std::thread::sleep(Duration::from_millis(5));
     }
-    server.kill().unwrap(); // SIGKILL, mid-stream
-    server.wait().unwrap();
+    server.0.kill().unwrap(); // SIGKILL, mid-stream
+    server.0.wait().unwrap();
     stop.store(true, Ordering::Relaxed);
     for c in clients {
         c.join().unwrap();
@@ -91,22 +102,24 @@ fn acknowledged_points_survive_sigkill() {
     // Restart on the same store: it opens, recovers and serves.
     let mut server = start_server(&config, &dir.path().join("server2.log"));
     wait_healthy(port, &mut server);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     let store = Store::open_sqlite(
         &dir.path().join("data/voisins.db"),
         StoreSettings::default(),
     )
     .unwrap();
-    let community = store.communities().unwrap()[0].id;
+    let community = store.read(|tx| tx.communities().list()).unwrap()[0].id;
     let mut stored = std::collections::HashSet::new();
     for k in 0..3 {
         let ch = store
-            .channel_by_key(community, &format!("dur{k}"))
+            .read(|tx| tx.channels().named(community, None, &format!("dur{k}")))
             .unwrap()
             .unwrap();
-        for p in store.raw_points(ch.id, 0, i64::MAX).unwrap() {
+        for p in store
+            .read(|tx| tx.points().range(ch.id, 0, i64::MAX))
+            .unwrap()
+        {
             stored.insert(p.ts_ms);
         }
     }
@@ -123,5 +136,10 @@ fn acknowledged_points_survive_sigkill() {
         0,
         "{missing} acknowledged points lost out of {} batches",
         acked.len()
+    );
+    testkit::assert_totals_consistent(
+        &store,
+        community,
+        "totals follow the quarter-hours after the crash",
     );
 }

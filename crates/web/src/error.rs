@@ -1,68 +1,101 @@
-//! Errors at the HTTP edge: typed, logged with their cause, shown to clients as a safe message.
+//! Errors at the HTTP edge. One mapping from use-case kinds to statuses, one JSON body for
+//! every API error (`{"error": "…"}`, in our words), causes of internal errors logged and never
+//! shown.
 
-use axum::http::StatusCode;
+use app::{AppError, Kind};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-#[derive(Debug, thiserror::Error)]
-pub enum WebError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("authentication required")]
-    Unauthorized,
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    #[error("not found")]
-    NotFound,
-    #[error("too many attempts")]
-    TooMany,
-    #[error("internal: {0}")]
-    Internal(String),
-}
+/// An error answered to a client.
+#[derive(Debug, Clone)]
+pub struct WebError(pub AppError);
 
 impl WebError {
+    pub fn bad_request(message: impl Into<String>) -> WebError {
+        WebError(AppError::invalid(message))
+    }
+
+    pub fn not_found(message: impl Into<String>) -> WebError {
+        WebError(AppError::not_found(message))
+    }
+
+    pub fn too_large(message: impl Into<String>) -> WebError {
+        WebError(AppError::new(Kind::TooLarge, message))
+    }
+
+    pub fn busy() -> WebError {
+        WebError(AppError {
+            retry_after_s: Some(2),
+            ..AppError::new(Kind::Unavailable, "the server is busy; try again shortly")
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.0.kind
+    }
+
+    /// The one mapping from kinds to statuses.
     pub fn status(&self) -> StatusCode {
-        match self {
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
-            WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        match self.0.kind {
+            Kind::Invalid => StatusCode::BAD_REQUEST,
+            Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Corrupt | Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// What a client may read: everything but internal details.
-    pub fn public_message(&self) -> String {
-        match self {
-            WebError::Internal(_) => "internal error".into(),
-            other => other.to_string(),
-        }
+    /// What a client may read.
+    pub fn public_message(&self) -> &str {
+        &self.0.message
     }
 
     pub(crate) fn log(&self) {
-        if let WebError::Internal(detail) = self {
-            tracing::error!(%detail, "request failed");
+        match self.0.kind {
+            Kind::Corrupt | Kind::Internal => {
+                tracing::error!(
+                    detail = self.0.detail.as_deref().unwrap_or(""),
+                    "request failed"
+                )
+            }
+            Kind::Unavailable => {
+                tracing::warn!(
+                    detail = self.0.detail.as_deref().unwrap_or(""),
+                    "request refused: unavailable"
+                )
+            }
+            _ => {}
+        }
+    }
+
+    /// Headers that go with the status: a retry delay, an authentication challenge.
+    pub(crate) fn decorate(&self, response: &mut Response) {
+        let h = response.headers_mut();
+        if let Some(s) = self.0.retry_after_s {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.0.kind == Kind::Unauthenticated {
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"voisins\""),
+            );
         }
     }
 }
 
-impl From<store::StoreError> for WebError {
-    fn from(e: store::StoreError) -> Self {
-        match e {
-            store::StoreError::NotFound(what) => WebError::BadRequest(format!("not found: {what}")),
-            store::StoreError::Invalid(what) => WebError::BadRequest(what),
-            other => WebError::Internal(other.to_string()),
-        }
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError(e)
     }
 }
 
-impl From<app::AppError> for WebError {
-    fn from(e: app::AppError) -> Self {
-        match e {
-            app::AppError::Store(s) => s.into(),
-            app::AppError::Invalid(m) => WebError::BadRequest(m),
-            app::AppError::Forbidden(m) => WebError::Forbidden(m),
-        }
+impl From<runtime::Busy> for WebError {
+    fn from(_: runtime::Busy) -> Self {
+        WebError::busy()
     }
 }
 
@@ -71,15 +104,11 @@ impl IntoResponse for WebError {
         self.log();
         let mut response = (
             self.status(),
+            [(header::CACHE_CONTROL, "no-store")],
             axum::Json(serde_json::json!({ "error": self.public_message() })),
         )
             .into_response();
-        if matches!(self, WebError::Unauthorized) {
-            response.headers_mut().insert(
-                "WWW-Authenticate",
-                "Bearer realm=\"voisins\"".parse().expect("static header"),
-            );
-        }
+        self.decorate(&mut response);
         response
     }
 }

@@ -69,6 +69,11 @@ impl Catalog {
         }
     }
 
+    /// Energy from integer mWh.
+    pub fn energy_mwh(&self, mwh: i64) -> String {
+        self.energy(mwh as f64 / 1000.0)
+    }
+
     pub fn power(&self, w: f64) -> String {
         if w.abs() >= 10_000.0 {
             format!("{} kW", self.number(w / 1000.0, 1))

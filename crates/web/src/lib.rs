@@ -1,64 +1,70 @@
-//! The web edge: the axum router with the pages (server-rendered, French first), the JSON API,
-//! the write endpoints for devices (`/write` line protocol, `/api/v1/readings` JSON), sessions,
-//! CSRF protection and access rules. Only this crate knows HTTP.
+//! The web edge: pages (server-rendered, French first), the JSON API, the write endpoints for
+//! devices (`/write` line protocol, `/api/v1/readings` JSON), sessions, CSRF protection,
+//! security headers, and the HTTP server itself (timeouts, body limits). Only this crate knows
+//! HTTP; what anyone may see or do is decided by `app`.
 //!
-//! Main items: [`router`], [`AppState`], [`WebConfig`].
+//! Main items: [`router`], [`routes`], [`AppState`], [`WebConfig`], [`serve_connection`].
 
 mod access;
 mod api;
+mod dto;
 mod error;
+mod extract;
 pub mod i18n;
 mod pages;
+mod security;
+mod server;
+mod writes;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
+use app::App;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use store::Store;
+use runtime::Blocking;
 
+pub use access::ClientAddr;
 pub use error::WebError;
+pub use server::{serve_connection, HttpLimits};
 
 /// The web section of the configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// The community this server shows.
-    pub community_id: i64,
-    /// Mark cookies `Secure` (behind HTTPS).
+    /// Mark cookies `Secure` (anything but plain HTTP on loopback).
     pub cookie_secure: bool,
-    pub session_hours: i64,
     /// Line-protocol tag that names a series.
     pub series_tag: String,
     /// Extra catalogues (`LANG.toml`), e.g. Arabic for a community that speaks it.
     pub i18n_dir: Option<std::path::PathBuf>,
-    /// A meter is shown as silent after this long without data.
-    pub silent_after_minutes: i64,
-    /// Largest accepted request body for writes.
+    /// Largest accepted body for writes, compressed or not, in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted body of a form (login, logout, language).
+    pub max_form_bytes: usize,
+    /// A request that takes longer is answered 503.
+    pub request_timeout: Duration,
+    /// Behind a reverse proxy: the header that carries the client's address.
+    pub client_address_header: Option<String>,
+    /// Password checks (argon2, 19 MiB each) at once; beyond, logins wait or are refused.
+    pub hashing_concurrency: usize,
 }
 
-impl WebConfig {
-    pub fn new(community_id: i64) -> WebConfig {
+impl Default for WebConfig {
+    fn default() -> WebConfig {
         WebConfig {
-            community_id,
             cookie_secure: false,
-            session_hours: 24 * 14,
             series_tag: "sensor".into(),
             i18n_dir: None,
-            silent_after_minutes: 30,
             max_body_bytes: 64 * 1024 * 1024,
+            max_form_bytes: 16 * 1024,
+            request_timeout: Duration::from_secs(60),
+            client_address_header: None,
+            hashing_concurrency: 2,
         }
     }
-}
-
-/// The server clock, injectable for tests (milliseconds since the epoch).
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-pub fn system_clock() -> Clock {
-    Arc::new(|| jiff::Timestamp::now().as_millisecond())
 }
 
 /// Shared state of all handlers.
@@ -66,76 +72,164 @@ pub fn system_clock() -> Clock {
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
-    store: Arc<Store>,
-    recorder: app::record::Recorder,
+    app: Arc<App>,
+    blocking: Blocking,
+    hashing: Blocking,
     config: WebConfig,
     catalogs: i18n::Catalogs,
     templates: minijinja::Environment<'static>,
-    clock: Clock,
-    /// Failed logins per (login) in the current window: (count, window start ms).
-    login_failures: Mutex<HashMap<String, (u32, i64)>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, config: WebConfig, clock: Clock) -> Result<AppState, String> {
+    /// `blocking` bounds the store work requests hand out.
+    pub fn new(app: Arc<App>, blocking: Blocking, config: WebConfig) -> Result<AppState, String> {
         let catalogs = i18n::Catalogs::load(config.i18n_dir.as_deref())?;
+        let hashing = Blocking::new(config.hashing_concurrency, 4 * config.hashing_concurrency);
         Ok(AppState(Arc::new(Inner {
-            store,
-            recorder: app::record::Recorder::new(),
+            app,
+            blocking,
+            hashing,
             config,
             catalogs,
             templates: pages::templates(),
-            clock,
-            login_failures: Mutex::new(HashMap::new()),
         })))
     }
 
-    fn now_ms(&self) -> i64 {
-        (self.0.clock)()
+    pub fn app(&self) -> &App {
+        &self.0.app
     }
 
-    /// Runs blocking store work off the async threads.
-    async fn blocking<T: Send + 'static>(
+    /// Runs a use case on the bounded blocking pool.
+    async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&AppState) -> Result<T, WebError> + Send + 'static,
     ) -> Result<T, WebError> {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || f(&state))
-            .await
-            .map_err(|e| WebError::Internal(format!("blocking task: {e}")))?
+        self.0.blocking.run(move || f(&state)).await?
     }
 }
 
-/// Every route of the server.
-pub fn router(state: AppState) -> Router {
-    let limit = state.0.config.max_body_bytes;
-    Router::new()
-        .route("/", get(pages::root))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/lang/{code}", get(pages::set_lang))
-        .route("/home", get(pages::home))
-        .route("/community", get(pages::community))
-        .route("/members", get(pages::members))
-        .route("/members/{id}", get(pages::member))
-        .route("/health", get(|| async { "ok" }))
-        .route("/static/{file}", get(static_file))
-        .route("/write", post(api::write_line_protocol))
-        .route("/api/v1/readings", post(api::write_json))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/me/live", get(api::me_live))
-        .route("/api/v1/me/curve", get(api::me_curve))
-        .route("/api/v1/community", get(api::community))
-        .route("/api/v1/community/curve", get(api::community_curve))
-        .route(
+/// One route: its path, its methods, and whether the API description must cover it.
+pub struct Route {
+    pub path: &'static str,
+    pub methods: &'static [Method],
+    /// Described in `api/openapi.json`.
+    pub documented: bool,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(
+    path: &'static str,
+    methods: &'static [Method],
+    documented: bool,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        path,
+        methods,
+        documented,
+        handler,
+    }
+}
+
+const GET: &[Method] = &[Method::GET];
+const POST: &[Method] = &[Method::POST];
+const GET_POST: &[Method] = &[Method::GET, Method::POST];
+
+/// The route table: every path the server answers, in one place.
+pub fn routes(config: &WebConfig) -> Vec<Route> {
+    let form = DefaultBodyLimit::max(config.max_form_bytes);
+    // Compressed bodies are inflated up to the same limit (see `writes`).
+    let write = DefaultBodyLimit::max(config.max_body_bytes);
+    vec![
+        route("/", GET, false, get(pages::root)),
+        route(
+            "/login",
+            GET_POST,
+            false,
+            get(pages::login_form).post(pages::login).layer(form),
+        ),
+        route("/logout", POST, false, post(pages::logout).layer(form)),
+        route(
+            "/logout/everywhere",
+            POST,
+            false,
+            post(pages::logout_everywhere).layer(form),
+        ),
+        route("/lang/{code}", GET, false, get(pages::set_lang)),
+        route("/home", GET, false, get(pages::home)),
+        route("/community", GET, false, get(pages::community)),
+        route("/members", GET, false, get(pages::members)),
+        route("/members/{id}", GET, false, get(pages::member)),
+        route("/health", GET, true, get(|| async { "ok" })),
+        route("/static/{file}", GET, false, get(static_file)),
+        route(
+            "/write",
+            POST,
+            true,
+            post(writes::line_protocol).layer(write),
+        ),
+        route(
+            "/api/v1/readings",
+            POST,
+            true,
+            post(writes::json).layer(write),
+        ),
+        route("/api/v1/me", GET, true, get(api::me)),
+        route("/api/v1/me/live", GET, true, get(api::me_live)),
+        route("/api/v1/me/totals", GET, true, get(api::me_totals)),
+        route("/api/v1/me/curve", GET, true, get(api::me_curve)),
+        route("/api/v1/community", GET, true, get(api::community)),
+        route(
+            "/api/v1/community/curve",
+            GET,
+            true,
+            get(api::community_curve),
+        ),
+        route(
             "/api/v1/community/quarter-hours",
+            GET,
+            true,
             get(api::community_quarter_hours),
-        )
-        .route("/api/v1/members", get(api::members))
-        .route("/api/v1/members/{id}/live", get(api::member_live))
-        .route("/api/v1/members/{id}/curve", get(api::member_curve))
-        .route("/api/v1/openapi.json", get(openapi))
-        .layer(DefaultBodyLimit::max(limit))
+        ),
+        route("/api/v1/members", GET, true, get(api::members)),
+        route(
+            "/api/v1/members/{id}/live",
+            GET,
+            true,
+            get(api::member_live),
+        ),
+        route(
+            "/api/v1/members/{id}/totals",
+            GET,
+            true,
+            get(api::member_totals),
+        ),
+        route(
+            "/api/v1/members/{id}/curve",
+            GET,
+            true,
+            get(api::member_curve),
+        ),
+        route("/api/v1/openapi.json", GET, true, get(openapi)),
+    ]
+}
+
+/// Every route of the server, with the security headers, the request timeout and JSON
+/// answers for unknown paths and methods.
+pub fn router(state: AppState) -> Router {
+    let mut r = Router::new();
+    for route in routes(&state.0.config) {
+        r = r.route(route.path, route.handler);
+    }
+    let timeout = state.0.config.request_timeout;
+    r.fallback(security::not_found)
+        .method_not_allowed_fallback(security::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.0.config.max_form_bytes))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            security::timeout(timeout, req, next)
+        }))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }
 
@@ -186,6 +280,6 @@ async fn static_file(
             *body,
         )
             .into_response(),
-        None => WebError::NotFound.into_response(),
+        None => WebError::not_found("no such file").into_response(),
     }
 }

@@ -1,16 +1,23 @@
 //! Server-rendered pages: login, my home, community, members and meters. Texts come from the
 //! catalogues; numbers and dates are formatted for the viewer's language.
 
+use app::access::{Viewer, Withheld};
+use app::auth::Client;
+use app::period::RangeRequest;
+use app::{AppError, Kind};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use domain::{LocalDay, Slot};
+use axum::{Extension, Form};
+use domain::PeriodKind;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::access::{self, Viewer, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
-use crate::api::{community_tz, resolve_range, RangeQuery};
+use crate::access::{
+    self, ClientAddr, DEVICE_COOKIE, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
+use crate::dto::CurveDto;
 use crate::i18n::Catalog;
 use crate::{AppState, WebError};
 
@@ -56,7 +63,7 @@ fn render(
         "rtl": catalog.rtl(),
         "languages": languages,
         "user": viewer.map(|v| json!({ "name": v.user.display_name, "member_id": v.user.member_id, "coordinator": v.is_coordinator() })),
-        "csrf": viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+        "csrf": viewer.and_then(|v| v.csrf.clone()).unwrap_or_default(),
     });
     if let (Value::Object(ctx), Value::Object(base)) = (&mut ctx, base) {
         for (k, v) in base {
@@ -68,15 +75,13 @@ fn render(
         .templates
         .get_template(template)
         .and_then(|t| t.render(&ctx))
-        .map_err(|e| WebError::Internal(format!("template {template}: {e:#}")))
+        .map_err(|e| WebError(AppError::internal(format!("template {template}: {e:#}"))))
 }
 
-fn html(body: String) -> Response {
+fn html(status: StatusCode, body: String) -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         body,
     )
         .into_response()
@@ -85,15 +90,16 @@ fn html(body: String) -> Response {
 /// An error as a page, in the viewer's language.
 fn error_page(state: &AppState, lang: &str, viewer: Option<&Viewer>, err: WebError) -> Response {
     err.log();
-    if matches!(err, WebError::Unauthorized) {
+    if err.kind() == Kind::Unauthenticated {
         return Redirect::to("/login").into_response();
     }
     let catalog = state.0.catalogs.get(lang);
-    let message = match &err {
-        WebError::Forbidden(_) => catalog.t("error_forbidden").to_string(),
-        WebError::NotFound => catalog.t("error_not_found").to_string(),
-        WebError::Internal(_) => catalog.t("error_internal").to_string(),
-        other => other.public_message(),
+    let message = match err.kind() {
+        Kind::Forbidden => catalog.t("error_forbidden").to_string(),
+        Kind::NotFound => catalog.t("error_not_found").to_string(),
+        Kind::Internal | Kind::Corrupt => catalog.t("error_internal").to_string(),
+        Kind::Unavailable => catalog.t("error_busy").to_string(),
+        _ => err.public_message().to_string(),
     };
     let body = render(
         state,
@@ -104,19 +110,23 @@ fn error_page(state: &AppState, lang: &str, viewer: Option<&Viewer>, err: WebErr
         json!({ "title": catalog.t("error_title"), "message": message }),
     )
     .unwrap_or_else(|_| message.clone());
-    (err.status(), html(body)).into_response()
+    let mut r = html(err.status(), body);
+    err.decorate(&mut r);
+    r
 }
 
-/// Loads the session's viewer and language, then runs `page` on a blocking thread.
-async fn page(
-    state: AppState,
-    headers: HeaderMap,
-    page: impl FnOnce(&AppState, &Viewer, &str) -> Result<String, WebError> + Send + 'static,
-) -> Response {
+type PageFn = dyn FnOnce(&AppState, &Viewer, &str) -> Result<String, WebError> + Send;
+
+/// Loads the session's viewer and language, then renders `page` on the blocking pool.
+async fn page(state: AppState, headers: HeaderMap, page: Box<PageFn>) -> Response {
+    let session = access::cookie(&headers, SESSION_COOKIE);
     let result = state
-        .blocking(move |s| {
-            let viewer = access::session_viewer(s, &headers)?;
-            let lang = access::language(s, &headers, viewer.as_ref().map(|v| &v.user));
+        .run(move |s| {
+            let viewer = match session {
+                Some(c) => s.app().session_viewer(&c)?,
+                None => None,
+            };
+            let lang = access::language(s, &headers, viewer.as_ref().map(|v| v.user.lang.as_str()));
             let Some(viewer) = viewer else {
                 return Ok(Err(None));
             };
@@ -127,7 +137,7 @@ async fn page(
         })
         .await;
     match result {
-        Ok(Ok(body)) => html(body),
+        Ok(Ok(body)) => html(StatusCode::OK, body),
         Ok(Err(None)) => Redirect::to("/login").into_response(),
         Ok(Err(Some((e, lang, viewer)))) => error_page(&state, &lang, Some(&viewer), e),
         Err(e) => error_page(&state, crate::i18n::DEFAULT_LANG, None, e),
@@ -135,8 +145,12 @@ async fn page(
 }
 
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = access::cookie(&headers, SESSION_COOKIE);
     let viewer = state
-        .blocking(move |s| access::session_viewer(s, &headers))
+        .run(move |s| match session {
+            Some(c) => Ok(s.app().session_viewer(&c)?),
+            None => Ok(None),
+        })
         .await;
     match viewer {
         Ok(Some(v)) if v.user.member_id.is_some() => Redirect::to("/home").into_response(),
@@ -153,17 +167,18 @@ fn login_page(
     status: StatusCode,
 ) -> Response {
     let lang = access::language(state, headers, None);
-    let csrf = app::auth::new_secret();
     let catalog = state.0.catalogs.get(&lang);
+    let csrf = match state.app().login_form_token() {
+        Ok(t) => t,
+        Err(e) => return error_page(state, &lang, None, e.into()),
+    };
     let ctx = json!({ "title": catalog.t("login_title"), "csrf": csrf, "error": error.map(|k| catalog.t(k)), "login": login });
     match render(state, "login.html", &lang, "/login", None, ctx) {
         Ok(body) => {
-            let mut r = (status, html(body)).into_response();
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                access::set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600)
-                    .parse()
-                    .expect("cookie header"),
+            let mut r = html(status, body);
+            append_cookie(
+                &mut r,
+                access::set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600),
             );
             r
         }
@@ -171,8 +186,30 @@ fn login_page(
     }
 }
 
+fn append_cookie(r: &mut Response, cookie: String) {
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    login_page(&state, &headers, None, "", StatusCode::OK)
+    let s = state.clone();
+    match state
+        .run(move |st| Ok(login_page(st, &headers, None, "", StatusCode::OK)))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => error_page(&s, crate::i18n::DEFAULT_LANG, None, e),
+    }
+}
+
+/// A form that could not be read: too large, or incomplete.
+fn form_rejection(e: FormRejection) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::too_large("the form is larger than a form can be")
+    } else {
+        WebError::bad_request("the form is incomplete")
+    }
 }
 
 #[derive(Deserialize)]
@@ -184,87 +221,82 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    peer: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
-    let expected = access::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !app::auth::constant_time_eq(&expected, &form.csrf) {
-        return error_page(
-            &state,
-            &access::language(&state, &headers, None),
-            None,
-            WebError::Forbidden("CSRF token mismatch".into()),
-        );
-    }
-    if access::throttled(&state, &form.login, false) {
-        return login_page(
-            &state,
-            &headers,
-            Some("login_throttled"),
-            &form.login,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    let login = form.login.trim().to_string();
-    let password = form.password;
-    let result = state
-        .blocking(move |s| {
-            let user = s.0.store.user_by_login(&login)?;
-            let ok = match &user {
-                Some(u) => app::auth::verify_password(&u.password_hash, &password),
-                None => {
-                    // Same cost whether or not the login exists.
-                    let _ = app::auth::verify_password("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$2Qh6EhhdLHtmb1cHvkK1ho5g1mYE0yD0TpVxtrwPq1Y", &password);
-                    false
-                }
-            };
-            match user.filter(|_| ok) {
-                Some(u) => {
-                    let token = app::auth::new_secret();
-                    let csrf = app::auth::new_secret();
-                    let expires = s.now_ms() + s.0.config.session_hours * 3_600_000;
-                    s.0.store.create_session(&app::auth::secret_hash(&token), u.id, &csrf, expires)?;
-                    Ok(Some((token, u.member_id.is_some())))
-                }
-                None => Ok(None),
-            }
-        })
+    let lang = access::language(&state, &headers, None);
+    let form = match form {
+        Ok(Form(f)) => f,
+        Err(e) => return error_page(&state, &lang, None, form_rejection(e)),
+    };
+    let cookie = access::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let client = Client {
+        address: access::client_address(&state, &headers, peer.map(|Extension(p)| p)),
+        device: access::cookie(&headers, DEVICE_COOKIE),
+    };
+    let login = form.login.trim().chars().take(64).collect::<String>();
+    let (l, password, csrf) = (login.clone(), form.password, form.csrf);
+    let checked = state
+        .run(move |s| Ok(s.app().check_login_form(&cookie, &csrf)))
         .await;
+    match checked {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return error_page(&state, &lang, None, e.into()),
+        Err(e) => return error_page(&state, &lang, None, e),
+    }
+    // Password checks run on their own small pool: argon2 takes 19 MiB each.
+    let s = state.clone();
+    let result = state
+        .0
+        .hashing
+        .run(move || s.app().login(&l, &password, &client))
+        .await;
+    let st = state.clone();
+    let headers_for_page = headers.clone();
+    let page = move |key: &str, status| {
+        let (st, h, login, key) = (
+            st.clone(),
+            headers_for_page.clone(),
+            login.clone(),
+            key.to_string(),
+        );
+        async move {
+            let st2 = st.clone();
+            st.run(move |s| Ok(login_page(s, &h, Some(&key), &login, status)))
+                .await
+                .unwrap_or_else(|e| error_page(&st2, crate::i18n::DEFAULT_LANG, None, e))
+        }
+    };
     match result {
-        Ok(Some((token, resident))) => {
-            let mut r = Redirect::to(if resident { "/home" } else { "/community" }).into_response();
-            let max_age = state.0.config.session_hours * 3600;
-            let h = r.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                access::set_cookie(&state, SESSION_COOKIE, &token, max_age)
-                    .parse()
-                    .expect("cookie"),
+        Ok(Ok(ok)) => {
+            let mut r = Redirect::to(if ok.user.member_id.is_some() {
+                "/home"
+            } else {
+                "/community"
+            })
+            .into_response();
+            append_cookie(
+                &mut r,
+                access::set_cookie(&state, SESSION_COOKIE, &ok.session, ok.max_age_s),
             );
-            h.append(
-                header::SET_COOKIE,
-                access::set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0)
-                    .parse()
-                    .expect("cookie"),
+            append_cookie(&mut r, access::set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0));
+            append_cookie(
+                &mut r,
+                access::set_cookie(&state, DEVICE_COOKIE, &ok.device, 365 * 86_400),
             );
             r
         }
-        Ok(None) => {
-            let throttled = access::throttled(&state, &form.login, true);
-            let key = if throttled {
-                "login_throttled"
-            } else {
-                "login_failed"
-            };
-            login_page(
-                &state,
-                &headers,
-                Some(key),
-                form.login.trim(),
-                StatusCode::UNAUTHORIZED,
-            )
+        Ok(Err(e)) if e.kind == Kind::TooMany => {
+            let mut r = page("login_throttled", StatusCode::TOO_MANY_REQUESTS).await;
+            WebError(e).decorate(&mut r);
+            r
         }
-        Err(e) => error_page(&state, &access::language(&state, &headers, None), None, e),
+        Ok(Err(e)) if e.kind == Kind::Unauthenticated => {
+            page("login_failed", StatusCode::UNAUTHORIZED).await
+        }
+        Ok(Err(e)) => error_page(&state, &lang, None, e.into()),
+        Err(_) => error_page(&state, &lang, None, WebError::busy()),
     }
 }
 
@@ -273,37 +305,68 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
+async fn end_sessions(
+    state: AppState,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    form: Result<Form<CsrfForm>, FormRejection>,
+    everywhere: bool,
 ) -> Response {
+    let lang = access::language(&state, &headers, None);
+    let form = match form {
+        Ok(Form(f)) => f,
+        Err(e) => return error_page(&state, &lang, None, form_rejection(e)),
+    };
     let cookie = access::cookie(&headers, SESSION_COOKIE);
     let result = state
-        .blocking(move |s| {
-            let viewer = access::session_viewer(s, &headers)?.ok_or(WebError::Unauthorized)?;
-            if !app::auth::constant_time_eq(&viewer.csrf, &form.csrf) {
-                return Err(WebError::Forbidden("CSRF token mismatch".into()));
+        .run(move |s| {
+            let c = cookie.ok_or_else(|| WebError(AppError::unauthenticated()))?;
+            let viewer = s
+                .app()
+                .session_viewer(&c)?
+                .ok_or_else(|| WebError(AppError::unauthenticated()))?;
+            let expected = viewer.csrf.clone().unwrap_or_default();
+            if !app::auth::constant_time_eq(&expected, &form.csrf) {
+                return Err(WebError(AppError::forbidden(
+                    "the form was not ours: reload the page",
+                )));
             }
-            if let Some(token) = cookie {
-                s.0.store.delete_session(&app::auth::secret_hash(&token))?;
+            if everywhere {
+                s.app().logout_everywhere(&viewer)?;
+            } else {
+                s.app().logout(&c)?;
             }
             Ok(())
         })
         .await;
     match result {
-        Ok(()) | Err(WebError::Unauthorized) => {
+        Ok(())
+        | Err(WebError(AppError {
+            kind: Kind::Unauthenticated,
+            ..
+        })) => {
             let mut r = Redirect::to("/login").into_response();
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                access::set_cookie(&state, SESSION_COOKIE, "", 0)
-                    .parse()
-                    .expect("cookie"),
-            );
+            append_cookie(&mut r, access::set_cookie(&state, SESSION_COOKIE, "", 0));
             r
         }
-        Err(e) => e.into_response(),
+        Err(e) => error_page(&state, &lang, None, e),
     }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
+    end_sessions(state, headers, form, false).await
+}
+
+/// Ends every session of the account, on every device.
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
+    end_sessions(state, headers, form, true).await
 }
 
 #[derive(Deserialize)]
@@ -314,29 +377,23 @@ pub struct NextQuery {
 pub async fn set_lang(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    Query(q): Query<NextQuery>,
+    q: Result<Query<NextQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = access::same_site_path(q.as_ref().ok().and_then(|Query(q)| q.next.as_deref()));
     let mut r = Redirect::to(&next).into_response();
     if state.0.catalogs.has(&code) {
-        r.headers_mut().append(
-            header::SET_COOKIE,
-            access::set_cookie(&state, LANG_COOKIE, &code, 365 * 86_400)
-                .parse()
-                .expect("cookie"),
+        append_cookie(
+            &mut r,
+            access::set_cookie(&state, LANG_COOKIE, &code, 365 * 86_400),
         );
     }
     r
 }
 
-fn today(state: &AppState) -> Result<LocalDay, WebError> {
-    let tz = community_tz(state)?;
-    let now = jiff::Timestamp::from_millisecond(state.now_ms())
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    LocalDay::containing(now, &tz).map_err(|e| WebError::Internal(e.to_string()))
+fn time_of_day(ts_ms: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ts_ms)
+        .map(|t| t.to_zoned(tz.clone()).strftime("%H:%M").to_string())
+        .unwrap_or_default()
 }
 
 fn chart(
@@ -344,7 +401,8 @@ fn chart(
     id: &str,
     title: &str,
     url: &str,
-    curve: &app::dashboard::Curve,
+    range: &str,
+    curve: &CurveDto,
 ) -> Result<Value, WebError> {
     let labels = json!({
         "consumption": catalog.t("chart_consumption"),
@@ -352,75 +410,76 @@ fn chart(
         "self_consumed": catalog.t("chart_self_consumed"),
         "power": catalog.t("chart_power"),
         "time": catalog.t("chart_time"),
+        "empty": catalog.t("chart_empty"),
+        "failed": catalog.t("chart_failed"),
     });
-    let data = serde_json::to_string(curve)
-        .map_err(|e| WebError::Internal(e.to_string()))?
+    let data = serde_json::to_string(&curve.compact())
+        .map_err(|e| WebError(AppError::internal(e.to_string())))?
         .replace("</", "<\\/");
     Ok(
-        json!({ "id": id, "title": title, "url": url, "range": "day", "labels": labels.to_string(), "data": data }),
+        json!({ "id": id, "title": title, "url": url, "range": range, "labels": labels.to_string(), "data": data }),
     )
 }
 
-fn time_of_day(state: &AppState, ts_ms: i64) -> String {
-    let tz = community_tz(state).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ts_ms)
-        .map(|t| t.to_zoned(tz).strftime("%H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    page(state, headers, |s, viewer, lang| {
-        let catalog = s.0.catalogs.get(lang);
-        match viewer.user.member_id {
-            Some(member_id) => member_page(s, viewer, lang, member_id, true),
+    page(
+        state,
+        headers,
+        Box::new(|s, viewer, lang| match viewer.user.member_id {
+            Some(_) => member_page(s, viewer, lang, None),
             None => {
-                let community = s.0.store.community(viewer.user.community_id)?;
-                let ctx = json!({ "title": catalog.t("home_title"), "heading": catalog.t("home_title"), "active": "home", "community_name": community.name, "today_label": catalog.date(today(s)?.date), "no_member": true, "member_name": viewer.user.display_name });
+                let catalog = s.0.catalogs.get(lang);
+                let community = s.app().community()?;
+                let tz = s.app().time_zone()?;
+                let today = jiff::Timestamp::from_millisecond(s.app().now_ms())
+                    .map(|t| t.to_zoned(tz).date())
+                    .map_err(|e| WebError(AppError::internal(e.to_string())))?;
+                let ctx = json!({ "title": catalog.t("home_title"), "heading": catalog.t("home_title"), "active": "home", "community_name": community.name, "today_label": catalog.date(today), "no_member": true, "member_name": viewer.user.display_name });
                 render(s, "home.html", lang, "/home", Some(viewer), ctx)
             }
-        }
-    })
+        }),
+    )
     .await
 }
 
 /// A coordinator's view of one member: only for members who share their curve.
 pub async fn member(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
     headers: HeaderMap,
+    Path(raw): Path<String>,
 ) -> Response {
-    page(state, headers, move |s, viewer, lang| {
-        let member = s.0.store.member(id).map_err(|_| WebError::NotFound)?;
-        if !viewer.can_see_member(&member) {
-            return Err(WebError::Forbidden(
-                "this member does not share their curve".into(),
-            ));
-        }
-        member_page(s, viewer, lang, id, viewer.user.member_id == Some(id))
-    })
+    page(
+        state,
+        headers,
+        Box::new(move |s, viewer, lang| {
+            let id = domain::MemberId::parse(&raw)
+                .ok_or_else(|| WebError::not_found("no such member"))?;
+            member_page(s, viewer, lang, Some(id))
+        }),
+    )
     .await
 }
 
-/// Live power, today's energy and the load curve of one member.
+/// Live power, today's energy and the load curve of one member (the viewer's own with `None`).
 fn member_page(
     s: &AppState,
     viewer: &Viewer,
     lang: &str,
-    member_id: i64,
-    own: bool,
+    member: Option<domain::MemberId>,
 ) -> Result<String, WebError> {
     let catalog = s.0.catalogs.get(lang);
-    let store = &s.0.store;
-    let community = store.community(viewer.user.community_id)?;
-    let day = today(s)?;
-    let member = store.member(member_id)?;
-    let live = app::dashboard::member_live(store, community.id, member_id, s.now_ms())?;
-    let channels = store.member_channels(member_id)?;
-    let has_production = channels
-        .iter()
-        .any(|c| c.kind() == Some(domain::ChannelKind::Production));
-    let (from, to) = resolve_range(&RangeQuery::default(), &community_tz(s)?, s.now_ms())?;
-    let curve = app::dashboard::member_curve(store, community.id, member_id, from, to)?;
+    let app = s.app();
+    let community = app.community()?;
+    let tz = app.time_zone()?;
+    let live = app.member_live(viewer, member)?;
+    let own = member.is_none() || member == viewer.user.member_id;
+    let member_id = member
+        .or(viewer.user.member_id)
+        .ok_or_else(|| WebError::not_found("no member"))?;
+    let name = app.member_name(member_id)?;
+    let curve = app.member_curve(viewer, member, &RangeRequest::default())?;
+    let curve_dto = CurveDto::new(&curve, &tz);
+    let has_production = curve.series.len() > 1;
     let (heading, active, path, api) = if own {
         (
             catalog.t("home_title").to_string(),
@@ -430,123 +489,178 @@ fn member_page(
         )
     } else {
         (
-            member.name.clone(),
+            name.clone(),
             "members",
             format!("/members/{member_id}"),
             format!("/api/v1/members/{member_id}"),
         )
     };
+    let today = &live.today;
+    let until = time_of_day(today.summed_to.start_ms(), &tz);
     let ctx = json!({
         "title": heading,
         "heading": heading,
         "active": active,
         "community_name": community.name,
-        "today_label": catalog.date(day.date),
+        "today_label": catalog.date(today.window.period.as_ref().map(|p| p.first).unwrap_or_default()),
         "timezone": community.timezone,
         "charts": true,
         // The heading names the member on a coordinator's view; the line below it says where.
-        "member_name": if own { member.name.clone() } else { community.name.clone() },
+        "member_name": if own { name.clone() } else { community.name.clone() },
         "live_url": format!("{api}/live"),
         "live": {
-            "power": live.power_w.map_or("—".to_string(), |w| catalog.power(w)),
+            "power": live.consumption_w.map_or("—".to_string(), |w| catalog.power(w)),
             "production": live.production_w.map_or("—".to_string(), |w| catalog.power(w)),
             "has_production": has_production,
-            "as_of": live.as_of_ms.map_or(catalog.t("home_live_none").to_string(), |t| format!("{} {}", catalog.t("home_live_as_of"), time_of_day(s, t))),
+            "as_of": live.as_of_ms.map_or(catalog.t("home_live_none").to_string(), |t| format!("{} {}", catalog.t("home_live_as_of"), time_of_day(t, &tz))),
         },
         "today": {
-            "consumption": catalog.energy(live.today.consumption_wh),
-            "production": catalog.energy(live.today.production_wh),
-            "self_consumed": catalog.energy(live.today.self_consumed_wh),
+            "until": catalog.t("home_today_until").replace("{time}", &until),
+            "consumption": catalog.energy_mwh(today.totals.consumption_mwh),
+            "production": catalog.energy_mwh(today.totals.production_mwh),
+            "used_at_home": catalog.energy_mwh(today.totals.used_at_home_mwh),
+            "injection": catalog.energy_mwh(today.totals.injection_mwh),
+            "offtake": catalog.energy_mwh(today.totals.offtake_mwh),
         },
-        "chart": chart(catalog, "curve", catalog.t(if own { "home_curve" } else { "member_curve" }), &format!("{api}/curve"), &curve)?,
+        "chart": chart(catalog, "curve", catalog.t(if own { "home_curve" } else { "member_curve" }), &format!("{api}/curve"), "day", &curve_dto)?,
     });
     render(s, "home.html", lang, &path, Some(viewer), ctx)
 }
 
+fn pct(rate: Option<f64>) -> f64 {
+    (rate.unwrap_or(0.0) * 100.0).clamp(0.0, 100.0).round()
+}
+
 pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    page(state, headers, |s, viewer, lang| {
-        let catalog = s.0.catalogs.get(lang);
-        let store = &s.0.store;
-        let community = store.community(viewer.user.community_id)?;
-        let day = today(s)?;
-        let today_totals = app::dashboard::community_totals(store, community.id, day.first, day.end)?;
-        let month_from = Slot::from_index(day.end.index() - 30 * 96);
-        let month = app::dashboard::community_totals(store, community.id, month_from, day.end)?;
-        let (from, to) = resolve_range(&RangeQuery::default(), &community_tz(s)?, s.now_ms())?;
-        let curve = app::dashboard::community_curve(store, community.id, from, to, s.now_ms())?;
-        let cabin = app::dashboard::cabin_view(store, community.id, day.first, day.end)?.map(|c| {
-            json!({
-                "measured": catalog.energy(c.measured_wh),
-                "members": catalog.energy(c.members_net_wh),
-                "coverage": catalog.percent(c.coverage),
-                "reverse": format!("{} / {}", c.reverse_flow_slots, c.slots),
-            })
-        });
-        let pct = |r: Option<f64>| (r.unwrap_or(0.0) * 100.0).clamp(0.0, 100.0).round();
-        let ctx = json!({
-            "title": catalog.t("community_title"),
-            "active": "community",
-            "charts": true,
-            "community_name": community.name,
-            "timezone": community.timezone,
-            "today_label": catalog.date(day.date),
-            "today": {
-                "consumption": catalog.energy(today_totals.consumption_wh),
-                "production": catalog.energy(today_totals.production_wh),
-                "self_consumed": catalog.energy(today_totals.self_consumed_wh),
-            },
-            "month": {
-                "self_consumption_rate": catalog.percent(month.self_consumption_rate),
-                "self_sufficiency_rate": catalog.percent(month.self_sufficiency_rate),
-                "self_consumption_pct": pct(month.self_consumption_rate),
-                "self_sufficiency_pct": pct(month.self_sufficiency_rate),
-            },
-            "chart": chart(catalog, "community-curve", catalog.t("community_curve"), "/api/v1/community/curve", &curve)?,
-            "cabin": cabin,
-        });
-        render(s, "community.html", lang, "/community", Some(viewer), ctx)
-    })
+    page(
+        state,
+        headers,
+        Box::new(|s, viewer, lang| {
+            let catalog = s.0.catalogs.get(lang);
+            let app = s.app();
+            let community = app.community()?;
+            let tz = app.time_zone()?;
+            let visibility = app.visibility(viewer)?;
+            let today = RangeRequest::default();
+            let mut ctx = json!({
+                "title": catalog.t("community_title"),
+                "active": "community",
+                "community_name": community.name,
+                "timezone": community.timezone,
+            });
+            if !visibility.community {
+                let (others, k) = match visibility.withheld {
+                    Some(Withheld::CommunityFigures { others, k }) => (others, k),
+                    _ => (0, app.settings().min_group_size),
+                };
+                ctx["withheld"] = json!(catalog
+                    .t("community_withheld")
+                    .replace("{others}", &others.to_string())
+                    .replace("{k}", &k.to_string()));
+                return render(s, "community.html", lang, "/community", Some(viewer), ctx);
+            }
+            let day = app.community_totals(viewer, &today)?;
+            let month = app.community_totals(
+                viewer,
+                &RangeRequest::Period {
+                    kind: PeriodKind::Days(30),
+                    date: None,
+                },
+            )?;
+            let curve = app.community_curve(viewer, &today)?;
+            let cabin = app.cabin(viewer, &today)?.map(|c| {
+                json!({
+                    "measured": catalog.energy_mwh(c.measured_mwh),
+                    "members": catalog.energy_mwh(c.members_net_mwh),
+                    "coverage": catalog.percent(c.coverage),
+                    "reverse": format!("{} / {}", c.reverse_flow_slots, c.slots),
+                })
+            });
+            let t = &day.totals;
+            let m = &month.totals;
+            ctx["charts"] = json!(true);
+            ctx["today_label"] = json!(catalog.date(day.window.period.as_ref().map(|p| p.first).unwrap_or_default()));
+            ctx["today"] = json!({
+                "until": catalog.t("home_today_until").replace("{time}", &time_of_day(day.summed_to.start_ms(), &tz)),
+                "consumption": catalog.energy_mwh(t.consumption_mwh),
+                "production": catalog.energy_mwh(t.production_mwh),
+                "used_at_home": catalog.energy_mwh(t.used_at_home_mwh),
+                "shared": catalog.energy_mwh(t.shared_mwh),
+            });
+            ctx["month"] = json!({
+                "days": month.window.period.as_ref().map_or(30, |p| p.days()),
+                "from": catalog.date(month.window.period.as_ref().map(|p| p.first).unwrap_or_default()),
+                "self_consumption_rate": catalog.percent(m.self_consumption_rate()),
+                "self_sufficiency_rate": catalog.percent(m.self_sufficiency_rate()),
+                "used_at_home_rate": catalog.percent(m.used_at_home_rate()),
+                "shared_rate": catalog.percent(m.shared_rate()),
+                "self_consumption_pct": pct(m.self_consumption_rate()),
+                "self_sufficiency_pct": pct(m.self_sufficiency_rate()),
+                "used_at_home_pct": pct(m.used_at_home_rate()),
+                "shared_pct": pct(m.shared_rate()),
+            });
+            ctx["chart"] = chart(
+                catalog,
+                "community-curve",
+                catalog.t("community_curve"),
+                "/api/v1/community/curve",
+                "day",
+                &CurveDto::new(&curve, &tz),
+            )?;
+            ctx["cabin"] = json!(cabin);
+            render(s, "community.html", lang, "/community", Some(viewer), ctx)
+        }),
+    )
     .await
 }
 
 pub async fn members(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    page(state, headers, |s, viewer, lang| {
-        if !viewer.is_coordinator() {
-            return Err(WebError::Forbidden("coordinators only".into()));
-        }
-        let catalog = s.0.catalogs.get(lang);
-        let store = &s.0.store;
-        let community = store.community(viewer.user.community_id)?;
-        let meters = store.meters(community.id)?;
-        let channels = store.channels(community.id)?;
-        let now = s.now_ms();
-        let silent_ms = s.0.config.silent_after_minutes * 60_000;
-        let mut rows = Vec::new();
-        for m in store.members(community.id)? {
-            for meter in meters.iter().filter(|x| x.member_id == Some(m.id)) {
-                let chans: Vec<Value> = channels
-                    .iter()
-                    .filter(|c| c.meter_id == Some(meter.id))
-                    .map(|c| {
-                        let kind = c.kind().map(|k| k.as_str()).unwrap_or("");
-                        json!({ "key": c.series_key, "kind": catalog.t(&format!("channel_{kind}")), "kind_class": kind })
-                    })
-                    .collect();
-                rows.push(json!({
-                    "name": m.name,
-                    "href": m.consent_individual.then(|| format!("/members/{}", m.id)),
-                    "kind": catalog.t(&format!("kind_{}", m.kind.as_str())),
-                    "meter": meter.name,
-                    "channels": chans,
-                    "last_contact": meter.last_contact_ms.map_or(catalog.t("members_never").to_string(), |t| catalog.ago(now - t)),
-                    "silent": meter.last_contact_ms.is_none_or(|t| now - t > silent_ms),
-                    "consent": catalog.t(if m.consent_individual { "members_yes" } else { "members_no" }),
-                }));
+    page(
+        state,
+        headers,
+        Box::new(|s, viewer, lang| {
+            let catalog = s.0.catalogs.get(lang);
+            let app = s.app();
+            let (rows, unassigned) = app.members_overview(viewer)?;
+            let community = app.community()?;
+            let visibility = app.visibility(viewer)?;
+            let now = app.now_ms();
+            let silent_ms = app.settings().silent_after_minutes * 60_000;
+            let mut out = Vec::new();
+            for r in &rows {
+                for (meter, channels) in &r.meters {
+                    let chans: Vec<Value> = channels
+                        .iter()
+                        .map(|c| {
+                            let kind = c.kind().map(|k| k.as_str()).unwrap_or("");
+                            json!({ "key": c.series_key, "kind": catalog.t(&format!("channel_{kind}")), "kind_class": kind })
+                        })
+                        .collect();
+                    out.push(json!({
+                        "name": r.member.name,
+                        "href": r.curve_visible.then(|| format!("/members/{}", r.member.id)),
+                        "kind": catalog.t(&format!("kind_{}", r.member.kind.as_str())),
+                        "meter": meter.name,
+                        "channels": chans,
+                        "last_contact": meter.last_contact_ms.map_or(catalog.t("members_never").to_string(), |t| catalog.ago(now - t)),
+                        "silent": meter.last_contact_ms.is_none_or(|t| now - t > silent_ms),
+                        "consent": catalog.t(if r.member.consent_individual { "members_yes" } else { "members_no" }),
+                    }));
+                }
             }
-        }
-        let unassigned: Vec<String> = channels.iter().filter(|c| c.configs.is_empty()).map(|c| c.series_key.clone()).collect();
-        let ctx = json!({ "title": catalog.t("members_title"), "active": "members", "community_name": community.name, "rows": rows, "unassigned": unassigned });
-        render(s, "members.html", lang, "/members", Some(viewer), ctx)
-    })
+            let withheld = match visibility.withheld {
+                Some(Withheld::IndividualCurves { private_members, k }) => Some(
+                    catalog
+                        .t("members_curves_withheld")
+                        .replace("{n}", &private_members.to_string())
+                        .replace("{k}", &k.to_string()),
+                ),
+                _ => None,
+            };
+            let unassigned: Vec<String> = unassigned.iter().map(|c| c.series_key.clone()).collect();
+            let ctx = json!({ "title": catalog.t("members_title"), "active": "members", "community_name": community.name, "rows": out, "unassigned": unassigned, "withheld": withheld });
+            render(s, "members.html", lang, "/members", Some(viewer), ctx)
+        }),
+    )
     .await
 }

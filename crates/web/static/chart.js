@@ -1,5 +1,7 @@
 // Voisins charts: draws the curves embedded in the page with uPlot, switches day/week/month/year
-// by asking the JSON API, and keeps the live power fresh.
+// by asking the JSON API, says so when a period is empty or a fetch fails, and keeps the live
+// power fresh. Times are shown in the community's time zone; on the day clocks go back, the
+// repeated hour is told apart by its offset.
 (function () {
   "use strict";
   var COLORS = { consumption: "#d9622b", production: "#e0a100", self_consumed: "#2a9d8f" };
@@ -15,27 +17,57 @@
     return cols;
   }
 
+  function hasData(curve) {
+    return curve.series.some(function (s) { return s.values.some(function (v) { return v != null; }); });
+  }
+
+  function message(el, text) {
+    el.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "chart-message";
+    p.textContent = text;
+    el.appendChild(p);
+    el.dataset.drawn = "0";
+  }
+
+  // "GMT+2" for an instant in a time zone.
+  function offsetFormatter(tz) {
+    var f;
+    try { f = new Intl.DateTimeFormat("en-GB", { timeZone: tz, timeZoneName: "shortOffset" }); } catch (e) { return function () { return ""; }; }
+    return function (ts) {
+      var part = f.formatToParts(new Date(ts * 1e3)).filter(function (p) { return p.type === "timeZoneName"; })[0];
+      return part ? part.value.replace("GMT", "UTC") : "";
+    };
+  }
+
   function draw(el, curve) {
     var labels = JSON.parse(el.dataset.labels);
+    if (!hasData(curve)) { message(el, labels.empty); return null; }
     var tz = el.dataset.tz;
     var n = fmt(el.dataset.lang, 0);
     var lang = el.dataset.lang;
     var span = curve.ts.length ? curve.ts[curve.ts.length - 1] - curve.ts[0] : 0;
+    var offsetOf = offsetFormatter(tz);
+    // A period crossing a change of offset labels hours with their offset.
+    var mixed = curve.ts.length > 1 && offsetOf(curve.ts[0]) !== offsetOf(curve.ts[curve.ts.length - 1]) && curve.resolution_s < 86400;
     var hourFmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: tz });
     var dayFmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: tz });
     var monthFmt = new Intl.DateTimeFormat(lang, { month: "short", year: "numeric", timeZone: tz });
     var hourOf = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
-    // Ticks: hours within a day (the day itself at midnight), days, then months.
     var tick = function (ts, incr) {
       var d = new Date(ts * 1e3);
       if (incr >= 28 * 86400) { return monthFmt.format(d); }
       if (incr >= 86400) { return dayFmt.format(d); }
-      return hourOf.format(d) === "00:00" && span > 86400 + 7200 ? dayFmt.format(d) : hourFmt.format(d);
+      if (hourOf.format(d) === "00:00" && span > 86400 + 7200) { return dayFmt.format(d); }
+      return hourFmt.format(d) + (mixed ? " " + offsetOf(ts) : "");
     };
     var full = new Intl.DateTimeFormat(lang, curve.resolution_s >= 86400
       ? { weekday: "short", day: "numeric", month: "long", year: "numeric", timeZone: tz }
       : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz });
-    var series = [{ label: labels.time, value: function (u, ts) { return ts == null ? "—" : full.format(new Date(ts * 1e3)); } }];
+    var series = [{ label: labels.time, value: function (u, ts) {
+      if (ts == null) { return "—"; }
+      return full.format(new Date(ts * 1e3)) + (mixed ? " (" + offsetOf(ts) + ")" : "");
+    } }];
     curve.series.forEach(function (s) {
       var c = COLORS[s.key] || "#555";
       series.push({
@@ -56,7 +88,7 @@
       series: series,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(100, max * 1.08)]; } } },
       axes: [
-        { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, space: 60,
+        { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, space: mixed ? 90 : 60,
           values: function (u, splits, axis, space, incr) { return splits.map(function (ts) { return tick(ts, incr); }); } },
         { stroke: "#5f6d68", grid: { stroke: "#eceee8" }, size: 64, label: labels.power,
           values: function (u, vals) { return vals.map(n); } }
@@ -74,14 +106,15 @@
     var dataEl = document.getElementById(el.id + "-data");
     var plot = draw(el, JSON.parse(dataEl.textContent));
     var card = el.closest(".chart-card");
+    var labels = JSON.parse(el.dataset.labels);
     card.querySelectorAll("button[data-range]").forEach(function (btn) {
       btn.addEventListener("click", function () {
         card.querySelectorAll("button[data-range]").forEach(function (b) { b.setAttribute("aria-pressed", b === btn ? "true" : "false"); });
-        el.style.opacity = "0.5";
+        el.classList.add("loading");
         fetch(el.dataset.url + "?range=" + btn.dataset.range, { credentials: "same-origin" })
-          .then(function (r) { return r.json(); })
-          .then(function (curve) { plot.destroy(); plot = draw(el, curve); el.style.opacity = "1"; })
-          .catch(function () { el.style.opacity = "1"; });
+          .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+          .then(function (curve) { if (plot) { plot.destroy(); } plot = draw(el, curve); el.classList.remove("loading"); })
+          .catch(function () { if (plot) { plot.destroy(); plot = null; } message(el, labels.failed); el.classList.remove("loading"); });
         var csv = card.querySelector("a[data-csv]");
         if (csv) { csv.href = el.dataset.url + "?range=" + btn.dataset.range + "&format=csv"; }
       });
@@ -90,6 +123,7 @@
     window.addEventListener("resize", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
+        if (!plot) { return; }
         var w = Math.max(280, el.clientWidth);
         plot.setSize({ width: w, height: w < 600 ? 260 : 320 });
       }, 150);
@@ -100,7 +134,7 @@
   if (live) {
     var lang = live.dataset.lang;
     var n = fmt(lang, 0);
-    var timeFmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    var timeFmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: live.dataset.tz || undefined });
     var refresh = function () {
       fetch(live.dataset.liveUrl, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })

@@ -1,0 +1,106 @@
+//! Extractors that answer bad requests in our own words (a JSON error naming the parameter),
+//! never with the framework's plain text: the API viewer, the period a figure covers, a
+//! member id in the path.
+
+use app::access::Viewer;
+use app::period::RangeRequest;
+use app::AppError;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use domain::MemberId;
+use serde::Deserialize;
+
+use crate::access::{cookie, presented_token, SESSION_COOKIE};
+use crate::{AppState, WebError};
+
+/// The viewer of an API request: a session cookie first, then a read token.
+pub struct ApiViewer(pub Viewer);
+
+impl FromRequestParts<AppState> for ApiViewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let session = cookie(&parts.headers, SESSION_COOKIE);
+        let token = presented_token(&parts.headers, None);
+        state
+            .run(move |s| {
+                if let Some(c) = session {
+                    if let Some(v) = s.app().session_viewer(&c)? {
+                        return Ok(ApiViewer(v));
+                    }
+                }
+                match token {
+                    Some(t) => Ok(ApiViewer(s.app().token_viewer(&t)?)),
+                    None => Err(WebError(AppError::unauthenticated())),
+                }
+            })
+            .await
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RangeParams {
+    range: Option<String>,
+    date: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+    kind: Option<String>,
+}
+
+/// The period a figure covers, the answer's format and (for totals per kind) the kind.
+pub struct Range {
+    pub request: RangeRequest,
+    pub csv: bool,
+    pub kind: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Range {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, WebError> {
+        let Query(p) = Query::<RangeParams>::try_from_uri(&parts.uri)
+            .map_err(|e| WebError::bad_request(format!("query string: {}", e.body_text())))?;
+        let csv = match p.format.as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(other) => {
+                return Err(WebError::bad_request(format!(
+                    "format: '{}' (json or csv)",
+                    ingest::timestamp::shorten(other)
+                )))
+            }
+        };
+        let request = RangeRequest::parse(
+            p.range.as_deref(),
+            p.date.as_deref(),
+            p.from.as_deref(),
+            p.to.as_deref(),
+        )?;
+        Ok(Range {
+            request,
+            csv,
+            kind: p.kind,
+        })
+    }
+}
+
+/// A member id from the path; anything but a positive integer is a member that does not exist.
+pub struct MemberPath(pub MemberId);
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberPath {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| WebError::not_found("this member does not exist"))?;
+        MemberId::parse(&raw).map(MemberPath).ok_or_else(|| {
+            WebError::not_found(format!(
+                "member {} does not exist",
+                ingest::timestamp::shorten(&raw)
+            ))
+        })
+    }
+}

@@ -1,0 +1,173 @@
+//! The write endpoints for devices: `/write` (InfluxDB v1 line protocol) and
+//! `/api/v1/readings` (JSON). A write token is required; gzip bodies are inflated up to the
+//! same size limit as plain ones, so a small compressed bomb cannot grow without bound.
+
+use std::io::Read;
+
+use app::record::Writer;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ingest::line_protocol::{Naming, Precision};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::access::presented_token;
+use crate::{AppState, WebError};
+
+#[derive(Deserialize, Default)]
+struct WriteQuery {
+    precision: Option<String>,
+    p: Option<String>,
+}
+
+/// The body, inflated when it says it is gzip, never beyond `limit` bytes.
+fn body_bytes(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Vec<u8>, WebError> {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match encoding.as_str() {
+        "" | "identity" => Ok(body.to_vec()),
+        "gzip" | "x-gzip" => {
+            let mut out = Vec::with_capacity((body.len() * 4).min(limit));
+            flate2::read::GzDecoder::new(&body[..])
+                .take(limit as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| WebError::bad_request(format!("invalid gzip body: {e}")))?;
+            if out.len() > limit {
+                return Err(WebError::too_large(format!(
+                    "the body inflates to more than {} MiB, the limit",
+                    limit / (1024 * 1024)
+                )));
+            }
+            Ok(out)
+        }
+        other => Err(WebError::bad_request(format!(
+            "Content-Encoding '{}' is not supported (gzip or none)",
+            ingest::timestamp::shorten(other)
+        ))),
+    }
+}
+
+/// A body that could not be read, in our words (too large, or cut off).
+pub(crate) fn body_rejection(state: &AppState, e: BytesRejection) -> Response {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::too_large(format!(
+            "the body is larger than {} MiB, the limit",
+            (state.0.config.max_body_bytes / (1024 * 1024)).max(1)
+        ))
+        .into_response()
+    } else {
+        WebError::bad_request("the body could not be read").into_response()
+    }
+}
+
+fn writer(state: &AppState, token: Option<String>) -> Result<Writer, WebError> {
+    let token = token.ok_or_else(|| WebError(app::AppError::unauthenticated()))?;
+    let (token_id, scope) = state.app().token_scope(&token)?;
+    if !scope.can_write() {
+        return Err(WebError(app::AppError::forbidden(
+            "this token can read data, not write readings",
+        )));
+    }
+    Ok(Writer { token_id, scope })
+}
+
+fn partial_write(errors: &[ingest::LineError], dropped: usize) -> Response {
+    let message = format!(
+        "partial write: {} dropped={dropped}",
+        app::record::describe_errors(errors, 20)
+    );
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+/// `POST /write`: 204 when every line was stored; 400 "partial write" naming the refused lines
+/// (the others are stored); 401/403 for a missing or wrong token; 413 beyond the size limit.
+pub async fn line_protocol(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return body_rejection(&state, e),
+    };
+    let q = match Query::<WriteQuery>::try_from_uri(&uri) {
+        Ok(Query(q)) => q,
+        Err(e) => {
+            return WebError::bad_request(format!("query string: {}", e.body_text()))
+                .into_response()
+        }
+    };
+    let result = state
+        .run(move |s| {
+            let writer = writer(s, presented_token(&headers, q.p.as_deref()))?;
+            let precision_text = q.precision.unwrap_or_else(|| "ns".into());
+            let precision = Precision::parse(&precision_text).ok_or_else(|| {
+                WebError::bad_request(format!(
+                    "unknown precision '{}' (ns, u, ms, s, m, h)",
+                    ingest::timestamp::shorten(&precision_text)
+                ))
+            })?;
+            let body = body_bytes(&headers, body, s.0.config.max_body_bytes)?;
+            let naming = Naming {
+                series_tag: s.0.config.series_tag.clone(),
+            };
+            let (points, mut errors) =
+                ingest::line_protocol::decode(&body, precision, &naming, s.app().now_ms());
+            let outcome = s.app().record(writer, points)?;
+            let dropped = errors.len() + outcome.rejected_points;
+            errors.extend(outcome.rejected);
+            errors.sort_by_key(|e| e.line);
+            Ok((errors, dropped))
+        })
+        .await;
+    match result {
+        Ok((errors, _)) if errors.is_empty() => StatusCode::NO_CONTENT.into_response(),
+        Ok((errors, dropped)) => partial_write(&errors, dropped),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /api/v1/readings`: JSON batches (see `ingest::json`).
+pub async fn json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return body_rejection(&state, e),
+    };
+    let result = state
+        .run(move |s| {
+            let writer = writer(s, presented_token(&headers, None))?;
+            let body = body_bytes(&headers, body, s.0.config.max_body_bytes)?;
+            let (points, mut errors) =
+                ingest::json::decode(&body).map_err(WebError::bad_request)?;
+            let outcome = s.app().record(writer, points)?;
+            errors.extend(outcome.rejected);
+            Ok((errors, outcome.written.points))
+        })
+        .await;
+    match result {
+        Ok((errors, written)) if errors.is_empty() => {
+            (StatusCode::OK, Json(json!({ "written": written }))).into_response()
+        }
+        Ok((errors, written)) => {
+            let rejected: Vec<String> = errors.iter().map(|e| e.reason.clone()).collect();
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "some points were rejected", "written": written, "rejected": rejected })),
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
