@@ -94,11 +94,12 @@ fn encode_timestamps(out: &mut Vec<u8>, points: &[Point]) {
     if points.len() == 1 {
         return;
     }
-    let mut prev_delta = points[1].ts_ms - points[0].ts_ms;
+    // Wrapping arithmetic on both sides: any i64 timestamps round-trip, however far apart.
+    let mut prev_delta = points[1].ts_ms.wrapping_sub(points[0].ts_ms);
     put_varint(out, zigzag(prev_delta));
     let mut zeros = 0u64;
     for pair in points[1..].windows(2) {
-        let delta = pair[1].ts_ms - pair[0].ts_ms;
+        let delta = pair[1].ts_ms.wrapping_sub(pair[0].ts_ms);
         let dod = delta.wrapping_sub(prev_delta);
         prev_delta = delta;
         if dod == 0 {
@@ -502,6 +503,23 @@ mod tests {
         assert_round_trip(&points(&ts, &values));
         assert_round_trip(&[]);
         assert_round_trip(&points(&[i64::MIN / 4], &[42.0]));
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_i64_round_trip() {
+        // Found by `cargo fuzz run chunks`: a decoded chunk spanning i64::MIN..i64::MAX made the
+        // encoder's first delta overflow.
+        let found = [
+            2, 0, 2, 255, 255, 255, 255, 255, 255, 255, 255, 255, 7, 255, 0, 0, 0, 0, 0, 0, 0, 0,
+            255, 2, 255,
+        ];
+        if let Ok(decoded) = decode(&found) {
+            if decoded.windows(2).all(|w| w[0].ts_ms < w[1].ts_ms) {
+                assert_round_trip(&decoded);
+            }
+        }
+        assert_round_trip(&points(&[i64::MIN, 0, i64::MAX], &[1.0, 2.0, 3.0]));
+        assert_round_trip(&points(&[i64::MIN, i64::MAX], &[0.5, -0.5]));
     }
 
     #[test]

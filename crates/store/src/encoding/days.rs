@@ -195,7 +195,7 @@ impl DayBlock {
         for _ in 0..runs {
             let n = r.varint()?;
             let tag = r.byte()?;
-            if tags.len() as u64 + n > present.len() as u64 {
+            if n > (present.len() - tags.len()) as u64 {
                 return Err(CodecError::Corrupt("provenance runs"));
             }
             tags.extend(std::iter::repeat_n(tag, n as usize));
@@ -315,6 +315,27 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(DayBlock::decode(0, &bytes[..cut]).is_err(), "cut {cut}");
         }
+    }
+
+    #[test]
+    fn a_huge_provenance_run_is_corrupt_not_an_overflow() {
+        // Found by `cargo fuzz run day_blocks`: a run length near u64::MAX overflowed the check.
+        let found = [
+            0x02, 0x2a, 0xf2, 0x4d, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3d,
+            0x3a, 0xff, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3d, 0x3a,
+        ];
+        assert!(DayBlock::decode(0, &found).is_err());
+        let mut bytes = vec![VERSION];
+        bytes.extend([0xff; 12]);
+        bytes.push(2); // two runs
+        bytes.extend([0x01, 0x03]); // one slot, settled
+        bytes.extend([
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x03,
+        ]);
+        assert_eq!(
+            DayBlock::decode(0, &bytes),
+            Err(CodecError::Corrupt("provenance runs"))
+        );
     }
 
     proptest! {
