@@ -16,11 +16,10 @@ mod migrations;
 mod repo;
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 
 use backend::postgres::PgBackend;
 use backend::sqlite::{SqliteBackend, SqliteConn};
-use backend::Sql;
+use backend::{lock, Sql};
 use domain::limits::PowerLimits;
 
 pub use error::{ErrorKind, Result, StoreError};
@@ -140,10 +139,6 @@ impl<'c> Tx<'c> {
     pub(crate) fn db(&mut self) -> &mut dyn Sql {
         &mut *self.db
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Store {
@@ -277,14 +272,6 @@ impl Store {
             lock(&b.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         }
         Ok(())
-    }
-
-    /// Where a SQLite store lives (`None` on PostgreSQL).
-    pub fn sqlite_path(&self) -> Option<&Path> {
-        match &self.backend {
-            Backend::Sqlite(b) => Some(&b.path),
-            Backend::Postgres(_) => None,
-        }
     }
 
     /// The schema as the database describes it, for the parity test of the two dialects:

@@ -372,6 +372,41 @@ store_test!(series_names_are_per_meter, |store: &TestStore| {
     assert!(err.to_string().contains("garage"), "{err}");
 });
 
+store_test!(groups_keep_their_members_once, |store: &TestStore| {
+    let f = fixture(store);
+    let (a, b) = store
+        .write(|tx| {
+            let a = tx
+                .members()
+                .add(f.community, "H002", MemberKind::Household, true)?;
+            let b = tx
+                .members()
+                .add(f.community, "Shop", MemberKind::Shop, true)?;
+            tx.groups().add(f.community, " Rue Haute ", &[b, a, b])?;
+            tx.groups().add(f.community, "Empty", &[])?;
+            Ok((a, b))
+        })
+        .unwrap();
+    let groups = store.read(|tx| tx.groups().list(f.community)).unwrap();
+    let named: Vec<(&str, &[domain::MemberId])> = groups
+        .iter()
+        .map(|g| (g.name.as_str(), g.member_ids.as_slice()))
+        .collect();
+    assert_eq!(named, [("Rue Haute", &[a, b][..]), ("Empty", &[][..])]);
+    let err = store
+        .write(|tx| tx.groups().add(f.community, "  ", &[a]))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "a group needs a name");
+    let other = store
+        .write(|tx| tx.communities().create("Other", "Europe/Brussels", 60_000))
+        .unwrap();
+    let err = store
+        .write(|tx| tx.groups().add(other, "Stolen", &[a]))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert!(store.read(|tx| tx.groups().list(other)).unwrap().is_empty());
+});
+
 store_test!(plain_errors_name_what_is_missing, |store: &TestStore| {
     let f = fixture(store);
     let err = store
@@ -465,8 +500,10 @@ store_test!(
 );
 
 store_test!(
-    far_apart_points_recompute_two_runs_not_years,
+    far_apart_points_in_one_write_each_give_their_quarter_hour,
     |store: &TestStore| {
+        // That they are recomputed as two clusters, not seventeen years of quarter-hours, is
+        // `analytics::quarter_hour`'s `far_apart_points_are_separate_clusters`.
         let f = fixture(store);
         let old = 1_234_600_000_000; // 2009-02-14
         let summary = write(

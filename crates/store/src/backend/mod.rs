@@ -192,7 +192,8 @@ pub(crate) struct Loan<'p, C: Connection> {
     conn: Option<C>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks a mutex, recovering it when a panicking holder poisoned it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -212,6 +213,11 @@ impl<C: Connection> Pool<C> {
             wait,
             connect: Box::new(connect),
         }
+    }
+
+    /// How many connections it opens at most.
+    pub fn capacity(&self) -> usize {
+        self.max
     }
 
     /// A connection: an idle one that still works, a new one while under `max`, or the next

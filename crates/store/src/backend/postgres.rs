@@ -201,20 +201,22 @@ pub(crate) struct PgTx<'a> {
 
 /// A connection that answers: one idle for more than a second is checked with an empty query
 /// first, since after a PostgreSQL restart a pooled connection only learns it was cut when it
-/// is next used. A dead one is dropped and a new one opened, once.
+/// is next used. A dead one is dropped and the next tried, until the pool opens a new one.
 pub(crate) fn begin_usable(pool: &Pool<PgConn>) -> Result<Loan<'_, PgConn>> {
-    let mut loan = pool.get()?;
-    let conn = loan.conn();
-    if conn.last_used.elapsed() < std::time::Duration::from_secs(1)
-        || conn
-            .client
-            .is_valid(std::time::Duration::from_secs(5))
-            .is_ok()
-    {
-        return Ok(loan);
+    // Every idle connection may be dead: at most that many are dropped before a new one.
+    for _ in 0..pool.capacity() {
+        let mut loan = pool.get()?;
+        let conn = loan.conn();
+        if conn.last_used.elapsed() < std::time::Duration::from_secs(1)
+            || conn
+                .client
+                .is_valid(std::time::Duration::from_secs(5))
+                .is_ok()
+        {
+            return Ok(loan);
+        }
+        loan.conn().broken = true;
     }
-    loan.conn().broken = true;
-    drop(loan);
     pool.get()
 }
 

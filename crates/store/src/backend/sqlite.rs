@@ -2,7 +2,7 @@
 //! of read-only connections. At start the file is checked: an empty file, a file that is not a
 //! database, or a damaged one is refused with a message saying what to do.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::{Connection, Dialect, Pool, Row, Sql, Value};
@@ -14,7 +14,6 @@ const APPLICATION_ID: i64 = 0x566f_6973;
 pub(crate) struct SqliteBackend {
     pub writer: Mutex<rusqlite::Connection>,
     pub readers: Pool<rusqlite::Connection>,
-    pub path: PathBuf,
 }
 
 impl Connection for rusqlite::Connection {
@@ -140,7 +139,6 @@ pub(crate) fn open(path: &Path, settings: &StoreSettings) -> Result<SqliteBacken
             std::time::Duration::from_secs(30),
             move || connect(&reader_path, &reader_settings, true),
         ),
-        path: path.to_path_buf(),
     })
 }
 

@@ -225,19 +225,6 @@ impl Channels<'_, '_> {
         assemble(rows, configs)
     }
 
-    pub fn of_meter(&mut self, meter: MeterId) -> Result<Vec<Channel>> {
-        let rows = self.0.db().query(
-            &format!("{SELECT} WHERE meter_id = ? ORDER BY id"),
-            params![meter],
-        )?;
-        rows.iter()
-            .map(|r| {
-                let c = bare(r)?;
-                self.with_configs(c)
-            })
-            .collect()
-    }
-
     /// Channels without any meaning yet, in the community.
     pub fn count_unassigned(&mut self, community: CommunityId) -> Result<i64> {
         self.0
@@ -303,7 +290,7 @@ impl Channels<'_, '_> {
     /// Locks channels against concurrent writers until the transaction ends (PostgreSQL row
     /// locks, taken in id order so two writers never wait on each other in a cycle; SQLite has
     /// one writer at a time already).
-    pub fn lock(&mut self, channels: &[ChannelId]) -> Result<()> {
+    pub(crate) fn lock(&mut self, channels: &[ChannelId]) -> Result<()> {
         let db = self.0.writing()?;
         if db.dialect() == Dialect::Sqlite {
             return Ok(());
@@ -322,7 +309,7 @@ impl Channels<'_, '_> {
 
     /// Locks every channel of a community (in id order), so totals can be rebuilt while no
     /// writer changes them.
-    pub fn lock_community(&mut self, community: CommunityId) -> Result<()> {
+    pub(crate) fn lock_community(&mut self, community: CommunityId) -> Result<()> {
         let db = self.0.writing()?;
         if db.dialect() == Dialect::Sqlite {
             return Ok(());

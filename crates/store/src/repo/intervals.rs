@@ -8,14 +8,12 @@
 //! longer give one), so stored quarter-hours always follow from the raw points. Every change of
 //! a best version changes `community_slots` by the same delta, in the same transaction.
 
-use std::collections::BTreeMap;
-
-use domain::{ChannelConfig, ChannelId, ChannelKind, CommunityId, Interval, Slot};
+use domain::{ChannelConfig, ChannelId, Interval, Slot};
 
 use crate::backend::{params, Row, Sql};
 use crate::encoding::days::{day_of, DayBlock, Stored};
-use crate::repo::channels;
 use crate::repo::points::WriteSummary;
+use crate::repo::totals::TotalsMap;
 use crate::{Result, StoreError, Tx};
 
 pub struct Intervals<'t, 'c>(pub(crate) &'t mut Tx<'c>);
@@ -90,7 +88,16 @@ pub(crate) enum Change {
 }
 
 /// Pending changes to `community_slots`: (kind, slot) → (mWh, channels).
-pub(crate) type Deltas = BTreeMap<(ChannelKind, i64), (i64, i64)>;
+pub(crate) type Deltas = TotalsMap;
+
+/// Adds `more` into `deltas`.
+pub(crate) fn merge(deltas: &mut Deltas, more: Deltas) {
+    for (key, (mwh, channels)) in more {
+        let entry = deltas.entry(key).or_default();
+        entry.0 += mwh;
+        entry.1 += channels;
+    }
+}
 
 /// Applies changes to the quarter-hours of one channel, a day block at a time, and collects the
 /// totals' deltas. Changes must come in slot order for the block cache to be effective.
@@ -134,6 +141,8 @@ impl<'m> Editor<'m> {
         if had_displaced {
             versions.extend(load_superseded(db, channel, slot)?);
         }
+        versions.sort_by_key(|v| std::cmp::Reverse(v.rank()));
+        let before = versions.clone();
         match change {
             Change::Points(new) => {
                 versions.retain(|v| !v.from_points);
@@ -147,8 +156,8 @@ impl<'m> Editor<'m> {
         versions.sort_by_key(|v| std::cmp::Reverse(v.rank()));
         let new_top = versions.first().copied();
         let rest = versions.get(1..).unwrap_or(&[]);
-        if new_top == old_top && !had_displaced && rest.is_empty() {
-            return Ok(());
+        if versions == before && had_displaced != rest.is_empty() {
+            return Ok(()); // the same versions: nothing to write
         }
         if had_displaced || !rest.is_empty() {
             db.exec(
@@ -169,7 +178,7 @@ impl<'m> Editor<'m> {
         if new_top != old_top {
             self.changed += 1;
             if let Some(config) = self.configs.iter().find(|c| c.valid_at(slot.start_ms())) {
-                let entry = self.deltas.entry((config.kind, slot.index())).or_default();
+                let entry = self.deltas.entry((config.kind, slot)).or_default();
                 entry.0 +=
                     new_top.map_or(0, |s| s.energy_mwh) - old_top.map_or(0, |s| s.energy_mwh);
                 entry.1 += i64::from(new_top.is_some()) - i64::from(old_top.is_some());
@@ -178,13 +187,13 @@ impl<'m> Editor<'m> {
         Ok(())
     }
 
-    /// Saves the last block and applies the totals' deltas.
-    pub fn finish(mut self, tx: &mut Tx<'_>, community: CommunityId) -> Result<usize> {
+    /// Saves the last block; returns how many best versions changed and the totals' deltas,
+    /// which the caller applies once for the whole transaction.
+    pub fn finish(mut self, db: &mut dyn Sql) -> Result<(usize, Deltas)> {
         if let Some((done, true)) = self.block.take() {
-            save_block(tx.writing()?, self.channel, &done)?;
+            save_block(db, self.channel, &done)?;
         }
-        tx.totals().apply(community, &self.deltas)?;
-        Ok(self.changed)
+        Ok((self.changed, self.deltas))
     }
 }
 
@@ -248,8 +257,7 @@ impl Intervals<'_, '_> {
         let meta = self.0.channels().get(channel)?;
         let mut sorted: Vec<&Interval> = intervals.iter().collect();
         sorted.sort_by_key(|i| i.slot);
-        let configs = channels::configs(self.0.db(), channel)?;
-        let mut editor = Editor::new(channel, &configs);
+        let mut editor = Editor::new(channel, &meta.configs);
         for i in sorted {
             editor.apply(
                 self.0.writing()?,
@@ -257,7 +265,8 @@ impl Intervals<'_, '_> {
                 Change::File(Stored::from_interval(i)),
             )?;
         }
-        let changed = editor.finish(self.0, meta.community_id)?;
+        let (changed, deltas) = editor.finish(self.0.writing()?)?;
+        self.0.totals().apply(meta.community_id, &deltas)?;
         Ok(WriteSummary {
             points: 0,
             channels: 1,

@@ -11,6 +11,8 @@
 //!   apart are separate clusters, so a batch with a point in 2009 and one now recomputes two
 //!   small runs of quarter-hours, not seventeen years.
 
+use std::collections::BTreeMap;
+
 use analytics::quarter_hour::{self, CounterRules};
 use domain::{ChannelConfig, ChannelId, CommunityId, MeterId, Point, Slot, Unit};
 
@@ -18,7 +20,7 @@ use crate::backend::{params, Row, Sql};
 use crate::encoding::chunks as codec;
 use crate::encoding::days::Stored;
 use crate::repo::channels;
-use crate::repo::intervals::{Change, Editor};
+use crate::repo::intervals::{self, Change, Deltas, Editor};
 use crate::{Result, StoreError, Tx};
 
 /// A chunk never spans more than this, so time-range lookups stay index ranges.
@@ -93,8 +95,9 @@ fn decode_row(row: &Row, out: &mut Vec<Point>) -> Result<()> {
     Ok(())
 }
 
-/// Merges sorted, deduplicated `points` into the channel's chunks.
-fn store_raw(db: &mut dyn Sql, channel: ChannelId, points: &[Point]) -> Result<()> {
+/// Merges sorted, deduplicated `points` into the channel's chunks. Returns the points of the
+/// chunks it rewrote: every stored point of the channel between the first and the last of them.
+fn store_raw(db: &mut dyn Sql, channel: ChannelId, points: &[Point]) -> Result<Vec<Point>> {
     let (lo, hi) = (points[0].ts_ms, points[points.len() - 1].ts_ms);
     let mut absorbed: Vec<(i64, Vec<Point>)> = Vec::new();
     for row in db.query(
@@ -167,7 +170,46 @@ fn store_raw(db: &mut dyn Sql, channel: ChannelId, points: &[Point]) -> Result<(
             params![channel, key],
         )?;
     }
-    Ok(())
+    Ok(merged)
+}
+
+/// Stored points of one channel around a write: those of the chunks just rewritten (every stored
+/// point in their span), asking the database only for what lies outside it.
+struct Around<'p> {
+    channel: ChannelId,
+    known: &'p [Point],
+}
+
+impl Around<'_> {
+    /// The last stored point before `ts_ms`.
+    fn before(&self, db: &mut dyn Sql, ts_ms: i64) -> Result<Option<Point>> {
+        let k = self.known.partition_point(|p| p.ts_ms < ts_ms);
+        if k > 0 && k < self.known.len() {
+            return Ok(Some(self.known[k - 1]));
+        }
+        point_before(db, self.channel, ts_ms)
+    }
+
+    /// The first stored point after `ts_ms`.
+    fn after(&self, db: &mut dyn Sql, ts_ms: i64) -> Result<Option<Point>> {
+        let k = self.known.partition_point(|p| p.ts_ms <= ts_ms);
+        if k > 0 && k < self.known.len() {
+            return Ok(Some(self.known[k]));
+        }
+        point_after(db, self.channel, ts_ms)
+    }
+
+    /// Stored points in `[from_ms, to_ms)`.
+    fn range(&self, db: &mut dyn Sql, from_ms: i64, to_ms: i64) -> Result<Vec<Point>> {
+        match (self.known.first(), self.known.last()) {
+            (Some(first), Some(last)) if first.ts_ms < from_ms && last.ts_ms >= to_ms => {
+                let a = self.known.partition_point(|p| p.ts_ms < from_ms);
+                let b = self.known.partition_point(|p| p.ts_ms < to_ms);
+                Ok(self.known[a..b].to_vec())
+            }
+            _ => load_range(db, self.channel, from_ms, to_ms),
+        }
+    }
 }
 
 /// Raw points of a channel in `[from_ms, to_ms)`.
@@ -228,6 +270,26 @@ impl Points<'_, '_> {
         batch: &[(ChannelId, Vec<Point>)],
         contact_ms: Option<i64>,
     ) -> Result<WriteSummary> {
+        let slices: Vec<(ChannelId, &[Point])> =
+            batch.iter().map(|(c, p)| (*c, p.as_slice())).collect();
+        self.write_slices(&slices, contact_ms)
+    }
+
+    /// Stores raw points of one channel (see [`Points::write_batch`]).
+    pub fn write(
+        &mut self,
+        channel: ChannelId,
+        points: &[Point],
+        contact_ms: Option<i64>,
+    ) -> Result<WriteSummary> {
+        self.write_slices(&[(channel, points)], contact_ms)
+    }
+
+    fn write_slices(
+        &mut self,
+        batch: &[(ChannelId, &[Point])],
+        contact_ms: Option<i64>,
+    ) -> Result<WriteSummary> {
         let ids: Vec<ChannelId> = batch
             .iter()
             .filter(|(_, p)| !p.is_empty())
@@ -236,13 +298,20 @@ impl Points<'_, '_> {
         self.0.channels().lock(&ids)?;
         let mut summary = WriteSummary::default();
         let mut meters: Vec<MeterId> = Vec::new();
+        // One application of the totals per community for the whole batch: fewer statements,
+        // and rows are locked in (kind, slot) order whatever the channels.
+        let mut deltas: BTreeMap<CommunityId, Deltas> = BTreeMap::new();
         for (channel, points) in batch {
             if points.is_empty() {
                 continue;
             }
-            let (s, meter) = self.write_one(*channel, points)?;
+            let (s, meter, community, d) = self.write_one(*channel, points)?;
             summary.add(s);
             meters.extend(meter);
+            intervals::merge(deltas.entry(community).or_default(), d);
+        }
+        for (community, d) in deltas {
+            self.0.totals().apply(community, &d)?;
         }
         if let Some(at) = contact_ms {
             meters.sort();
@@ -254,21 +323,11 @@ impl Points<'_, '_> {
         Ok(summary)
     }
 
-    /// Stores raw points of one channel (see [`Points::write_batch`]).
-    pub fn write(
-        &mut self,
-        channel: ChannelId,
-        points: &[Point],
-        contact_ms: Option<i64>,
-    ) -> Result<WriteSummary> {
-        self.write_batch(&[(channel, points.to_vec())], contact_ms)
-    }
-
     fn write_one(
         &mut self,
         channel: ChannelId,
         points: &[Point],
-    ) -> Result<(WriteSummary, Option<MeterId>)> {
+    ) -> Result<(WriteSummary, Option<MeterId>, CommunityId, Deltas)> {
         let db = self.0.writing()?;
         let meta = meta(db, channel)?;
         if let Some(p) = points.iter().find(|p| !p.value.is_finite()) {
@@ -295,7 +354,11 @@ impl Points<'_, '_> {
         for (lo, hi) in quarter_hour::clusters(&sorted, reach) {
             let a = sorted.partition_point(|p| p.ts_ms < lo);
             let b = sorted.partition_point(|p| p.ts_ms <= hi);
-            store_raw(db, channel, &sorted[a..b])?;
+            let rewritten = store_raw(db, channel, &sorted[a..b])?;
+            let around = Around {
+                channel,
+                known: &rewritten,
+            };
             // The quarter-hours the new points can change, and the points that decide them.
             let (start, end, window) = match meta.unit {
                 // A power sample pairs only with neighbours up to one gap away: one range holds
@@ -304,25 +367,29 @@ impl Points<'_, '_> {
                     let (start, end) = (lo - max_gap, hi + max_gap);
                     let from = Slot::containing_ms(start).start_ms() - max_gap;
                     let to = Slot::containing_ms(end).end_ms() + max_gap + 1;
-                    (start, end, load_range(db, channel, from, to)?)
+                    (start, end, around.range(db, from, to)?)
                 }
                 // A counter's delta reaches across silences up to the fill limit: find the
                 // neighbours first, then read exactly what lies between them.
                 Unit::WattHour => {
-                    let start = match point_before(db, channel, lo)? {
+                    let start = match around.before(db, lo)? {
                         Some(p) if lo - p.ts_ms <= reach => p.ts_ms,
                         _ => lo,
                     };
-                    let end = match point_after(db, channel, hi)? {
+                    let next = around.after(db, hi)?;
+                    let end = match next {
                         Some(p) if p.ts_ms - hi <= reach => p.ts_ms,
                         _ => hi,
                     };
                     let first = Slot::containing_ms(start);
                     let last = Slot::containing_ms(end);
                     let mut window = Vec::new();
-                    window.extend(point_before(db, channel, first.start_ms())?);
-                    window.extend(load_range(db, channel, first.start_ms(), last.end_ms())?);
-                    window.extend(point_after(db, channel, last.end_ms() - 1)?);
+                    window.extend(around.before(db, first.start_ms())?);
+                    window.extend(around.range(db, first.start_ms(), last.end_ms())?);
+                    if next.is_some() {
+                        // Nothing after `hi` means nothing after the quarter-hour's end either.
+                        window.extend(around.after(db, last.end_ms() - 1)?);
+                    }
                     (start, end, window)
                 }
             };
@@ -338,7 +405,7 @@ impl Points<'_, '_> {
                 )?;
             }
         }
-        let changed = editor.finish(self.0, meta.community)?;
+        let (changed, deltas) = editor.finish(db)?;
         self.0
             .channels()
             .mark_last(channel, sorted[sorted.len() - 1].ts_ms)?;
@@ -349,6 +416,8 @@ impl Points<'_, '_> {
                 slots: changed,
             },
             meta.meter,
+            meta.community,
+            deltas,
         ))
     }
 

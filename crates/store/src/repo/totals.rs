@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use domain::{ChannelKind, CommunityId, Slot};
 
 use crate::backend::params;
-use crate::repo::channels;
 use crate::repo::intervals::{load_blocks, Deltas};
 use crate::{Result, StoreError, Tx};
 
@@ -66,12 +65,12 @@ impl Totals<'_, '_> {
                  ON CONFLICT (community_id, kind, slot) DO UPDATE SET
                    energy_mwh = community_slots.energy_mwh + excluded.energy_mwh,
                    channels = community_slots.channels + excluded.channels",
-                params![community, *slot, kind.as_str(), *mwh, *channels],
+                params![community, slot.index(), kind.as_str(), *mwh, *channels],
             )?;
             if *channels < 0 {
                 db.exec(
                     "DELETE FROM community_slots WHERE community_id = ? AND kind = ? AND slot = ? AND channels <= 0",
-                    params![community, kind.as_str(), *slot],
+                    params![community, kind.as_str(), slot.index()],
                 )?;
             }
         }
@@ -81,25 +80,14 @@ impl Totals<'_, '_> {
     /// What the totals must be: recomputed from every channel's best quarter-hours and its
     /// configuration history.
     pub fn recompute(&mut self, community: CommunityId) -> Result<TotalsMap> {
-        let ids: Vec<domain::ChannelId> = self
-            .0
-            .db()
-            .query(
-                "SELECT id FROM channels WHERE community_id = ? ORDER BY id",
-                params![community],
-            )?
-            .iter()
-            .map(|r| r.id("id"))
-            .collect::<Result<_>>()?;
         let mut totals = TotalsMap::new();
-        for channel in ids {
-            let configs = channels::configs(self.0.db(), channel)?;
-            if configs.is_empty() {
+        for channel in self.0.channels().list(community)? {
+            if channel.configs.is_empty() {
                 continue;
             }
-            for block in load_blocks(self.0.db(), channel, i64::MIN, i64::MAX)? {
+            for block in load_blocks(self.0.db(), channel.id, i64::MIN, i64::MAX)? {
                 for (slot, stored) in block.iter() {
-                    if let Some(config) = configs.iter().find(|c| c.valid_at(slot.start_ms())) {
+                    if let Some(config) = channel.config_at(slot.start_ms()) {
                         let entry = totals.entry((config.kind, slot)).or_default();
                         entry.0 = entry.0.checked_add(stored.energy_mwh).ok_or_else(|| {
                             StoreError::corrupt(format!(
@@ -134,19 +122,12 @@ impl Totals<'_, '_> {
     }
 
     /// Recomputes a community's totals from its quarter-hours and channel configurations.
-    pub fn rebuild(&mut self, community: CommunityId) -> Result<()> {
+    pub(crate) fn rebuild(&mut self, community: CommunityId) -> Result<()> {
         let totals = self.recompute(community)?;
-        let db = self.0.writing()?;
-        db.exec(
+        self.0.writing()?.exec(
             "DELETE FROM community_slots WHERE community_id = ?",
             params![community],
         )?;
-        for ((kind, slot), (mwh, channels)) in totals {
-            db.exec(
-                "INSERT INTO community_slots (community_id, slot, kind, energy_mwh, channels) VALUES (?, ?, ?, ?, ?)",
-                params![community, slot.index(), kind.as_str(), mwh, channels],
-            )?;
-        }
-        Ok(())
+        self.apply(community, &totals)
     }
 }
