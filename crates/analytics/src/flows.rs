@@ -104,29 +104,51 @@ pub struct Totals {
     pub quarter_hours: i64,
 }
 
+/// One quarter-hour of a set of members, summed member by member.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlotSum {
+    sum: Totals,
+    any: bool,
+}
+
+impl SlotSum {
+    /// Adds the flows of one member that has data in this quarter-hour.
+    pub fn add(&mut self, f: Flows) {
+        let s = &mut self.sum;
+        s.consumption_mwh = s
+            .consumption_mwh
+            .saturating_add(f.consumption_mwh.unwrap_or(0));
+        s.production_mwh = s
+            .production_mwh
+            .saturating_add(f.production_mwh.unwrap_or(0));
+        s.used_at_home_mwh = s.used_at_home_mwh.saturating_add(f.used_at_home_mwh);
+        s.offtake_mwh = s.offtake_mwh.saturating_add(f.offtake_mwh);
+        s.injection_mwh = s.injection_mwh.saturating_add(f.injection_mwh);
+        self.any = true;
+    }
+
+    /// The quarter-hour's totals, what is shared following from the sums of every member;
+    /// empty when no member had data.
+    pub fn totals(&self) -> Totals {
+        if !self.any {
+            return Totals::default();
+        }
+        Totals {
+            shared_mwh: self.sum.offtake_mwh.min(self.sum.injection_mwh),
+            quarter_hours: 1,
+            ..self.sum
+        }
+    }
+}
+
 impl Totals {
     /// Adds one quarter-hour of the set: the flows of each member that has data in it.
     pub fn add_slot(&mut self, members: impl IntoIterator<Item = Flows>) {
-        let mut slot = Totals::default();
-        let mut any = false;
+        let mut slot = SlotSum::default();
         for f in members {
-            any = true;
-            slot.consumption_mwh = slot
-                .consumption_mwh
-                .saturating_add(f.consumption_mwh.unwrap_or(0));
-            slot.production_mwh = slot
-                .production_mwh
-                .saturating_add(f.production_mwh.unwrap_or(0));
-            slot.used_at_home_mwh = slot.used_at_home_mwh.saturating_add(f.used_at_home_mwh);
-            slot.offtake_mwh = slot.offtake_mwh.saturating_add(f.offtake_mwh);
-            slot.injection_mwh = slot.injection_mwh.saturating_add(f.injection_mwh);
+            slot.add(f);
         }
-        if !any {
-            return;
-        }
-        slot.shared_mwh = slot.offtake_mwh.min(slot.injection_mwh);
-        slot.quarter_hours = 1;
-        self.merge(&slot);
+        self.merge(&slot.totals());
     }
 
     /// Adds totals of other quarter-hours (never the same quarter-hours twice: sharing is

@@ -15,7 +15,7 @@
 //! rounded cumulative energy at the window's edges, so the quarter-hours of a pair add up to
 //! the pair's delta to the milliwatt-hour.
 
-use domain::{Interval, Point, Provenance, Slot};
+use domain::{round_div, Interval, Point, Provenance, Slot, Unit};
 
 /// Energy and power statistics of one window.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,9 +118,37 @@ pub struct CounterRules {
     pub max_power_w: f64,
 }
 
-fn round_div(num: i128, den: i128) -> i128 {
-    debug_assert!(den > 0);
-    (2 * num + num.signum() * den) / (2 * den)
+impl CounterRules {
+    /// The rules of a community's counters: `fill_max_ms` is at least the gap limit.
+    pub fn new(max_gap_ms: i64, fill_max_ms: i64, max_power_w: f64) -> CounterRules {
+        CounterRules {
+            max_gap_ms,
+            fill_max_ms: fill_max_ms.max(max_gap_ms),
+            max_power_w,
+        }
+    }
+
+    /// How far from a window the points that decide it can lie: one gap for power samples,
+    /// the fill limit for counters.
+    pub fn reach_ms(&self, unit: Unit) -> i64 {
+        match unit {
+            Unit::Watt => self.max_gap_ms,
+            Unit::WattHour => self.fill_max_ms,
+        }
+    }
+
+    /// The mean power (W) between two readings of a counter, when the pair is energy: in
+    /// order, no further apart than the fill limit, not decreasing and within the physical
+    /// limit. `None` for a discontinuity.
+    pub fn pair_power_w(&self, a: Point, b: Point) -> Option<f64> {
+        let dt = b.ts_ms - a.ts_ms;
+        if dt <= 0 || dt > self.fill_max_ms {
+            return None;
+        }
+        let delta_wh = b.value - a.value;
+        let power_w = delta_wh * 3_600_000.0 / dt as f64;
+        (delta_wh >= 0.0 && power_w.is_finite() && power_w <= self.max_power_w).then_some(power_w)
+    }
 }
 
 /// Energy of `[lo_ms, hi_ms)` from a cumulative energy counter (Wh). Same input rules as
@@ -147,15 +175,13 @@ pub fn integrate_counter(
         if a.ts_ms >= hi_ms {
             break;
         }
-        let dt = b.ts_ms - a.ts_ms;
-        if dt <= 0 || dt > rules.fill_max_ms || b.ts_ms <= lo_ms {
+        if b.ts_ms <= lo_ms {
             continue;
         }
-        let delta_wh = b.value - a.value;
-        let power_w = delta_wh * 3_600_000.0 / dt as f64;
-        if delta_wh < 0.0 || !power_w.is_finite() || power_w > rules.max_power_w {
-            continue; // a new segment starts at b
-        }
+        let Some(power_w) = rules.pair_power_w(a, b) else {
+            continue; // a gap beyond the fill limit, or a new segment starting at b
+        };
+        let (dt, delta_wh) = (b.ts_ms - a.ts_ms, b.value - a.value);
         let delta_mwh = (delta_wh * 1000.0).round() as i128;
         let cumulative = |t: i64| round_div(delta_mwh * (t - a.ts_ms) as i128, dt as i128);
         let lo = a.ts_ms.max(lo_ms);

@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use blake2::digest::{KeyInit, Mac};
 use blake2::{Blake2s256, Blake2sMac256, Digest};
-use domain::{normalize_login, CommunityId, TokenScope, User};
+use domain::{normalize_login, TokenScope, User};
 
 use crate::access::Viewer;
 use crate::throttle::LoginThrottle;
@@ -318,18 +318,6 @@ impl App {
         Ok(self
             .store
             .write(|tx| tx.sessions().delete_user(viewer.user.id))?)
-    }
-
-    /// Changes the viewer's language.
-    pub fn set_language(&self, viewer: &Viewer, lang: &str) -> Result<(), AppError> {
-        Ok(self
-            .store
-            .write(|tx| tx.users().set_lang(viewer.user.id, lang))?)
-    }
-
-    /// The community a token or user belongs to must be the one served.
-    pub fn serves(&self, community: CommunityId) -> bool {
-        community == self.community_id()
     }
 }
 

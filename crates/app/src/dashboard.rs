@@ -14,8 +14,11 @@ use analytics::flows::Totals;
 use analytics::quarter_hour::{self, CounterRules};
 use domain::{Channel, ChannelKind, Community, Member, MemberId, Meter, Slot, Unit, SLOT_MS};
 use jiff::tz::TimeZone;
+use store::Tx;
 
-use crate::access::{own_member, visibility_in, visible_member, Viewer, Visibility, Withheld};
+use crate::access::{
+    own_member, visibility, visibility_in, visible_member, Viewer, Visibility, Withheld,
+};
 use crate::flows::MemberSet;
 use crate::period::{RangeRequest, Window};
 use crate::{App, AppError};
@@ -149,11 +152,6 @@ fn bucket_index(buckets: &[(i64, i64)], ts_ms: i64) -> Option<usize> {
     (i < buckets.len() && buckets[i].0 <= ts_ms).then_some(i)
 }
 
-/// Mean power (W) of an energy over a duration.
-fn power_w(energy_mwh: i64, duration_ms: i64) -> Option<f64> {
-    (duration_ms > 0).then(|| energy_mwh as f64 * 3600.0 / duration_ms as f64)
-}
-
 /// Accumulates one series per bucket.
 struct Acc {
     kind: SeriesKind,
@@ -216,7 +214,7 @@ impl Acc {
                 continue;
             }
             let power = if self.precise_wh[i].is_nan() {
-                power_w(self.energy[i], duration)
+                Some(domain::mean_mw(self.energy[i], duration) as f64 / 1000.0)
             } else {
                 Some(self.precise_wh[i] * 3_600_000.0 / duration as f64)
             };
@@ -231,6 +229,30 @@ impl Acc {
     }
 }
 
+/// Whether raw points serve the window: every quarter-hour in it was computed from raw points
+/// still stored. Otherwise (raw points past retention, quarter-hours imported from the grid
+/// operator) the chart shows the quarter-hours.
+fn raw_serves(tx: &mut Tx<'_>, channels: &[&Channel], window: &Window) -> Result<bool, AppError> {
+    let mut any = false;
+    for c in channels {
+        let quarter_hours = tx.intervals().best(c.id, window.from, window.to)?;
+        if quarter_hours.is_empty() {
+            continue;
+        }
+        let Some(first_raw) = tx.points().first_ts(c.id)? else {
+            return Ok(false);
+        };
+        if quarter_hours
+            .iter()
+            .any(|q| !q.from_points || q.slot.end_ms() <= first_raw)
+        {
+            return Ok(false);
+        }
+        any = true;
+    }
+    Ok(any)
+}
+
 fn withheld_error(w: Option<Withheld>) -> AppError {
     match w {
         Some(Withheld::CommunityFigures { others, k }) => AppError::forbidden(format!(
@@ -240,29 +262,71 @@ fn withheld_error(w: Option<Withheld>) -> AppError {
     }
 }
 
-impl App {
-    fn window(&self, tz: &TimeZone, req: &RangeRequest) -> Result<Window, AppError> {
-        Window::resolve(req, tz, self.now_ms())
-    }
+/// What a figure of the community is computed from, read in the figure's transaction.
+struct Scope {
+    community: Community,
+    tz: TimeZone,
+    set: MemberSet,
+}
 
+/// The totals of a set over a window's complete quarter-hours.
+fn totals_in(
+    tx: &mut Tx<'_>,
+    set: &MemberSet,
+    window: Window,
+    now_ms: i64,
+) -> Result<PeriodTotals, AppError> {
+    let until = window.complete_until(now_ms);
+    let mut totals = Totals::default();
+    set.for_each_slot(tx, window.from, until, |_, s| totals.merge(&s.totals))?;
+    Ok(PeriodTotals {
+        summed_from: window.from,
+        summed_to: until,
+        window,
+        totals,
+    })
+}
+
+impl App {
     /// The member a viewer asks about: its own (`None`) or one it may see.
-    fn member_for(&self, viewer: &Viewer, member: Option<MemberId>) -> Result<MemberId, AppError> {
+    fn member_for(
+        &self,
+        tx: &mut Tx<'_>,
+        viewer: &Viewer,
+        member: Option<MemberId>,
+    ) -> Result<MemberId, AppError> {
         match member {
             None => own_member(viewer),
-            Some(id) => {
-                let k = self.settings.min_group_size;
-                Ok(self
-                    .store
-                    .read(|tx| Ok(visible_member(tx, viewer, id, k)))??
-                    .id)
-            }
+            Some(id) => Ok(visible_member(tx, viewer, id, self.settings.min_group_size)?.id),
         }
+    }
+
+    /// The community and its time zone (a zone the store no longer knows is the server's
+    /// fault, not the request's).
+    pub(crate) fn community_in(&self, tx: &mut Tx<'_>) -> Result<(Community, TimeZone), AppError> {
+        let community = tx.communities().get(self.community_id())?;
+        let tz = community
+            .time_zone()
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        Ok((community, tz))
+    }
+
+    /// The community's members and their channels, when the viewer may see community figures.
+    fn community_scope(&self, tx: &mut Tx<'_>, viewer: &Viewer) -> Result<Scope, AppError> {
+        let (community, tz) = self.community_in(tx)?;
+        let members = tx.members().list(community.id)?;
+        let vis = visibility(viewer, &members, self.settings.min_group_size);
+        if !vis.community {
+            return Err(withheld_error(vis.withheld));
+        }
+        let set = MemberSet::community(tx, community.id, &members)?;
+        Ok(Scope { community, tz, set })
     }
 
     /// What the viewer may see of the community.
     pub fn visibility(&self, viewer: &Viewer) -> Result<Visibility, AppError> {
         let k = self.settings.min_group_size;
-        self.store.read(|tx| Ok(visibility_in(tx, viewer, k)))?
+        self.read(|tx| visibility_in(tx, viewer, k))
     }
 
     /// The name of a member (of the community served).
@@ -280,21 +344,6 @@ impl App {
             .read(|tx| tx.communities().get(self.community_id()))?)
     }
 
-    fn totals_of(&self, members: &[MemberId], window: Window) -> Result<PeriodTotals, AppError> {
-        let until = window.complete_until(self.now_ms());
-        let mut totals = Totals::default();
-        self.store.read(|tx| {
-            let set = MemberSet::load(tx, members)?;
-            set.for_each_slot(tx, window.from, until, |_, s| totals.merge(&s.totals))
-        })?;
-        Ok(PeriodTotals {
-            summed_from: window.from,
-            summed_to: until,
-            window,
-            totals,
-        })
-    }
-
     /// A member's totals over a window (its own with `None`).
     pub fn member_totals(
         &self,
@@ -302,9 +351,14 @@ impl App {
         member: Option<MemberId>,
         req: &RangeRequest,
     ) -> Result<PeriodTotals, AppError> {
-        let member = self.member_for(viewer, member)?;
-        let window = self.window(&self.time_zone()?, req)?;
-        self.totals_of(&[member], window)
+        let now = self.now_ms();
+        self.read(|tx| {
+            let member = self.member_for(tx, viewer, member)?;
+            let (_, tz) = self.community_in(tx)?;
+            let window = Window::resolve(req, &tz, now)?;
+            let set = MemberSet::one(member, tx.channels().of_member(member)?);
+            totals_in(tx, &set, window, now)
+        })
     }
 
     /// The community's totals over a window, when the viewer may see them.
@@ -313,18 +367,12 @@ impl App {
         viewer: &Viewer,
         req: &RangeRequest,
     ) -> Result<PeriodTotals, AppError> {
-        let vis = self.visibility(viewer)?;
-        if !vis.community {
-            return Err(withheld_error(vis.withheld));
-        }
-        let window = self.window(&self.time_zone()?, req)?;
-        let members: Vec<MemberId> = self
-            .store
-            .read(|tx| tx.members().list(self.community_id()))?
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        self.totals_of(&members, window)
+        let now = self.now_ms();
+        self.read(|tx| {
+            let scope = self.community_scope(tx, viewer)?;
+            let window = Window::resolve(req, &scope.tz, now)?;
+            totals_in(tx, &scope.set, window, now)
+        })
     }
 
     /// Live power and today's totals of a member (its own with `None`).
@@ -333,52 +381,52 @@ impl App {
         viewer: &Viewer,
         member: Option<MemberId>,
     ) -> Result<MemberLive, AppError> {
-        let member = self.member_for(viewer, member)?;
         let now = self.now_ms();
-        let community = self.community()?;
-        let (channels, meters) = self.store.read(|tx| {
-            Ok((
-                tx.channels().of_member(member)?,
-                tx.meters().of_member(member)?,
-            ))
-        })?;
-        let mut as_of: Option<i64> = None;
-        let mut latest = |kind: ChannelKind| -> Result<Option<f64>, AppError> {
-            let mut total: Option<f64> = None;
-            for c in channels.iter().filter(|c| c.kind_at(now) == Some(kind)) {
-                let last = self.store.read(|tx| tx.points().last(c.id, 2, now))?;
-                let reading = match c.unit {
-                    Unit::Watt => last.last().map(|p| (p.ts_ms, p.value)),
-                    Unit::WattHour => match last.as_slice() {
-                        [a, b]
-                            if b.ts_ms > a.ts_ms
-                                && b.ts_ms - a.ts_ms <= community.max_gap_ms
-                                && b.value >= a.value =>
-                        {
-                            Some((
-                                b.ts_ms,
-                                (b.value - a.value) * 3_600_000.0 / (b.ts_ms - a.ts_ms) as f64,
-                            ))
-                        }
-                        _ => None,
-                    },
-                };
-                if let Some((ts, w)) = reading.filter(|(ts, _)| now - ts <= LIVE_WINDOW_MS) {
-                    *total.get_or_insert(0.0) += w;
-                    as_of = Some(as_of.map_or(ts, |a| a.max(ts)));
+        self.read(|tx| {
+            let member = self.member_for(tx, viewer, member)?;
+            let (community, tz) = self.community_in(tx)?;
+            let channels = tx.channels().of_member(member)?;
+            let meters = tx.meters().of_member(member)?;
+            let mut as_of: Option<i64> = None;
+            let mut latest = |tx: &mut Tx<'_>,
+                              kind: ChannelKind|
+             -> Result<Option<f64>, AppError> {
+                let rules = CounterRules::new(
+                    community.max_gap_ms,
+                    community.counter_fill_max_ms,
+                    self.settings.limits.max_w(Some(kind)),
+                );
+                let mut total: Option<f64> = None;
+                for c in channels.iter().filter(|c| c.kind_at(now) == Some(kind)) {
+                    let last = tx.points().last(c.id, 2, now)?;
+                    let reading = match c.unit {
+                        Unit::Watt => last.last().map(|p| (p.ts_ms, p.value)),
+                        // The counter rule of the quarter-hours, for a pair measured (no gap).
+                        Unit::WattHour => match last.as_slice() {
+                            [a, b] if b.ts_ms - a.ts_ms <= community.max_gap_ms => {
+                                rules.pair_power_w(*a, *b).map(|w| (b.ts_ms, w))
+                            }
+                            _ => None,
+                        },
+                    };
+                    if let Some((ts, w)) = reading.filter(|(ts, _)| now - ts <= LIVE_WINDOW_MS) {
+                        *total.get_or_insert(0.0) += w;
+                        as_of = Some(as_of.map_or(ts, |a| a.max(ts)));
+                    }
                 }
-            }
-            Ok(total)
-        };
-        let consumption_w = latest(ChannelKind::Consumption)?;
-        let production_w = latest(ChannelKind::Production)?;
-        let window = self.window(&community.time_zone()?, &RangeRequest::default())?;
-        Ok(MemberLive {
-            consumption_w,
-            production_w,
-            as_of_ms: as_of,
-            last_contact_ms: meters.iter().filter_map(|m| m.last_contact_ms).max(),
-            today: self.totals_of(&[member], window)?,
+                Ok(total)
+            };
+            let consumption_w = latest(tx, ChannelKind::Consumption)?;
+            let production_w = latest(tx, ChannelKind::Production)?;
+            let window = Window::resolve(&RangeRequest::default(), &tz, now)?;
+            let set = MemberSet::one(member, channels);
+            Ok(MemberLive {
+                consumption_w,
+                production_w,
+                as_of_ms: as_of,
+                last_contact_ms: meters.iter().filter_map(|m| m.last_contact_ms).max(),
+                today: totals_in(tx, &set, window, now)?,
+            })
         })
     }
 
@@ -389,91 +437,66 @@ impl App {
         member: Option<MemberId>,
         req: &RangeRequest,
     ) -> Result<Curve, AppError> {
-        let member = self.member_for(viewer, member)?;
-        let community = self.community()?;
-        let tz = community.time_zone()?;
-        let window = self.window(&tz, req)?;
         let now = self.now_ms();
-        let set = self.store.read(|tx| MemberSet::load(tx, &[member]))?;
-        let channels = &set.members[0].1;
-        let flow_channels: Vec<&Channel> = channels
-            .iter()
-            .filter(|c| c.ever(ChannelKind::Consumption) || c.ever(ChannelKind::Production))
-            .collect();
-        // Raw points serve the window when every quarter-hour in it was computed from raw
-        // points still stored; otherwise (raw points past retention, quarter-hours imported
-        // from the grid operator) the chart shows the quarter-hours.
-        let raw_available = window.span_ms() <= 2 * 86_400_000
-            && self.store.read(|tx| {
-                let mut any = false;
+        self.read(|tx| {
+            let member = self.member_for(tx, viewer, member)?;
+            let (community, tz) = self.community_in(tx)?;
+            let window = Window::resolve(req, &tz, now)?;
+            let set = MemberSet::one(member, tx.channels().of_member(member)?);
+            let channels = &set.members[0].1;
+            let flow_channels: Vec<&Channel> = channels
+                .iter()
+                .filter(|c| c.ever(ChannelKind::Consumption) || c.ever(ChannelKind::Production))
+                .collect();
+            let raw =
+                window.span_ms() <= 2 * 86_400_000 && raw_serves(tx, &flow_channels, &window)?;
+            let resolution_s = resolution_for(window.span_ms(), raw);
+            let bounds = buckets(&window, resolution_s, &tz)?;
+            let (n_cons, n_prod) = set.channel_counts();
+            let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
+            let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
+            let granularity = if resolution_s < 900 { 1 } else { SLOT_MS };
+            if resolution_s < 900 {
                 for c in &flow_channels {
-                    let quarter_hours = tx.intervals().best(c.id, window.from, window.to)?;
-                    if quarter_hours.is_empty() {
-                        continue;
-                    }
-                    let Some(first_raw) = tx.points().first_ts(c.id)? else {
-                        return Ok(false);
+                    let kind = c.kind_at(now).or_else(|| c.configs.last().map(|x| x.kind));
+                    let acc = match kind {
+                        Some(ChannelKind::Consumption) => &mut cons,
+                        Some(ChannelKind::Production) => &mut prod,
+                        _ => continue,
                     };
-                    if quarter_hours
-                        .iter()
-                        .any(|q| !q.from_points || q.slot.end_ms() <= first_raw)
-                    {
-                        return Ok(false);
-                    }
-                    any = true;
-                }
-                Ok(any)
-            })?;
-        let resolution_s = resolution_for(window.span_ms(), raw_available);
-        let bounds = buckets(&window, resolution_s, &tz)?;
-        let has_production = channels.iter().any(|c| c.ever(ChannelKind::Production));
-        let (n_cons, n_prod) = set.channel_counts();
-        let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
-        let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
-        let granularity = if resolution_s < 900 { 1 } else { SLOT_MS };
-        if resolution_s < 900 {
-            let rules_base = CounterRules {
-                max_gap_ms: community.max_gap_ms,
-                fill_max_ms: community.counter_fill_max_ms.max(community.max_gap_ms),
-                max_power_w: 0.0,
-            };
-            for c in &flow_channels {
-                let kind = c.kind_at(now).or_else(|| c.configs.last().map(|x| x.kind));
-                let acc = match kind {
-                    Some(ChannelKind::Consumption) => &mut cons,
-                    Some(ChannelKind::Production) => &mut prod,
-                    _ => continue,
-                };
-                let reach = community.max_gap_ms;
-                let points = self.store.read(|tx| {
-                    tx.points()
-                        .range(c.id, window.from_ms() - reach, window.to_ms() + reach)
-                })?;
-                let rules = CounterRules {
-                    max_power_w: self.settings.limits.max_w(kind),
-                    ..rules_base
-                };
-                for (i, (start, end)) in bounds.iter().enumerate() {
-                    let w = match c.unit {
-                        Unit::Watt => quarter_hour::integrate_power(
-                            &points,
-                            *start,
-                            *end,
-                            community.max_gap_ms,
-                        ),
-                        Unit::WattHour => {
-                            quarter_hour::integrate_counter(&points, *start, *end, &rules)
+                    // The rules and reach of the store's quarter-hours, so a minute's energy
+                    // is the same energy.
+                    let rules = CounterRules::new(
+                        community.max_gap_ms,
+                        community.counter_fill_max_ms,
+                        self.settings.limits.max_w(kind),
+                    );
+                    let reach = rules.reach_ms(c.unit);
+                    let points = tx.points().range(
+                        c.id,
+                        window.from_ms() - reach,
+                        window.to_ms() + reach,
+                    )?;
+                    for (i, (start, end)) in bounds.iter().enumerate() {
+                        let w = match c.unit {
+                            Unit::Watt => quarter_hour::integrate_power(
+                                &points,
+                                *start,
+                                *end,
+                                community.max_gap_ms,
+                            ),
+                            Unit::WattHour => {
+                                quarter_hour::integrate_counter(&points, *start, *end, &rules)
+                            }
+                        };
+                        if let Some(w) = w {
+                            acc.add(i, w.energy_mwh, w.covered_ms);
+                            acc.add_precise(i, w.energy_wh);
                         }
-                    };
-                    if let Some(w) = w {
-                        acc.add(i, w.energy_mwh, w.covered_ms);
-                        acc.add_precise(i, w.energy_wh);
                     }
                 }
-            }
-        } else {
-            let until = window.complete_until(now);
-            self.store.read(|tx| {
+            } else {
+                let until = window.complete_until(now);
                 set.for_each_slot(tx, window.from, until, |slot, s| {
                     if let Some(i) = bucket_index(&bounds, slot.start_ms()) {
                         if s.totals.consumption_mwh != 0 || s.consumption_covered_ms > 0 {
@@ -483,63 +506,51 @@ impl App {
                             prod.add(i, s.totals.production_mwh, s.production_covered_ms);
                         }
                     }
-                })
-            })?;
-        }
-        let mut series = vec![cons.finish(&bounds, now, granularity)];
-        if has_production {
-            series.push(prod.finish(&bounds, now, granularity));
-        }
-        Ok(Curve {
-            resolution_s,
-            buckets: bounds,
-            series,
-            window,
+                })?;
+            }
+            let mut series = vec![cons.finish(&bounds, now, granularity)];
+            if n_prod > 0 {
+                series.push(prod.finish(&bounds, now, granularity));
+            }
+            Ok(Curve {
+                resolution_s,
+                buckets: bounds,
+                series,
+                window,
+            })
         })
     }
 
     /// The community's curve: consumption, production and what of it was consumed locally.
     pub fn community_curve(&self, viewer: &Viewer, req: &RangeRequest) -> Result<Curve, AppError> {
-        let vis = self.visibility(viewer)?;
-        if !vis.community {
-            return Err(withheld_error(vis.withheld));
-        }
-        let community = self.community()?;
-        let tz = community.time_zone()?;
-        let window = self.window(&tz, req)?;
         let now = self.now_ms();
-        let resolution_s = resolution_for(window.span_ms(), false);
-        let bounds = buckets(&window, resolution_s, &tz)?;
-        let until = window.complete_until(now);
-        let members: Vec<MemberId> = self
-            .store
-            .read(|tx| tx.members().list(community.id))?
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        let set = self.store.read(|tx| MemberSet::load(tx, &members))?;
-        let (n_cons, n_prod) = set.channel_counts();
-        let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
-        let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
-        let mut selfc = Acc::new(SeriesKind::SelfConsumed, bounds.len(), n_prod);
-        self.store.read(|tx| {
-            set.for_each_slot(tx, window.from, until, |slot, s| {
+        self.read(|tx| {
+            let scope = self.community_scope(tx, viewer)?;
+            let window = Window::resolve(req, &scope.tz, now)?;
+            let resolution_s = resolution_for(window.span_ms(), false);
+            let bounds = buckets(&window, resolution_s, &scope.tz)?;
+            let until = window.complete_until(now);
+            let (n_cons, n_prod) = scope.set.channel_counts();
+            let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
+            let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
+            let mut selfc = Acc::new(SeriesKind::SelfConsumed, bounds.len(), n_prod);
+            scope.set.for_each_slot(tx, window.from, until, |slot, s| {
                 if let Some(i) = bucket_index(&bounds, slot.start_ms()) {
                     cons.add(i, s.totals.consumption_mwh, s.consumption_covered_ms);
                     prod.add(i, s.totals.production_mwh, s.production_covered_ms);
                     selfc.add(i, s.totals.self_consumed_mwh(), s.production_covered_ms);
                 }
+            })?;
+            Ok(Curve {
+                resolution_s,
+                series: vec![
+                    cons.finish(&bounds, now, SLOT_MS),
+                    prod.finish(&bounds, now, SLOT_MS),
+                    selfc.finish(&bounds, now, SLOT_MS),
+                ],
+                buckets: bounds,
+                window,
             })
-        })?;
-        Ok(Curve {
-            resolution_s,
-            series: vec![
-                cons.finish(&bounds, now, SLOT_MS),
-                prod.finish(&bounds, now, SLOT_MS),
-                selfc.finish(&bounds, now, SLOT_MS),
-            ],
-            buckets: bounds,
-            window,
         })
     }
 
@@ -550,17 +561,19 @@ impl App {
         kind: ChannelKind,
         req: &RangeRequest,
     ) -> Result<(Window, Slot, Vec<store::SlotTotal>), AppError> {
-        let vis = self.visibility(viewer)?;
-        if !vis.community {
-            return Err(withheld_error(vis.withheld));
-        }
-        let window = self.window(&self.time_zone()?, req)?;
-        let until = window.complete_until(self.now_ms());
-        let rows = self.store.read(|tx| {
-            tx.totals()
-                .series(self.community_id(), kind, window.from, until)
-        })?;
-        Ok((window, until, rows))
+        let now = self.now_ms();
+        let k = self.settings.min_group_size;
+        self.read(|tx| {
+            let vis = visibility_in(tx, viewer, k)?;
+            if !vis.community {
+                return Err(withheld_error(vis.withheld));
+            }
+            let (community, tz) = self.community_in(tx)?;
+            let window = Window::resolve(req, &tz, now)?;
+            let until = window.complete_until(now);
+            let rows = tx.totals().series(community.id, kind, window.from, until)?;
+            Ok((window, until, rows))
+        })
     }
 
     /// The cabin against the metered members, when a cabin is measured and the viewer may see
@@ -570,50 +583,43 @@ impl App {
         viewer: &Viewer,
         req: &RangeRequest,
     ) -> Result<Option<CabinView>, AppError> {
-        let vis = self.visibility(viewer)?;
-        if !vis.community {
-            return Ok(None);
-        }
-        let window = self.window(&self.time_zone()?, req)?;
-        let until = window.complete_until(self.now_ms());
-        let community = self.community_id();
-        let cabin: Vec<store::SlotTotal> = self.store.read(|tx| {
-            tx.totals()
-                .series(community, ChannelKind::Cabin, window.from, until)
-        })?;
-        if cabin.is_empty() {
-            return Ok(None);
-        }
-        let members: Vec<MemberId> = self
-            .store
-            .read(|tx| tx.members().list(community))?
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        let mut net: std::collections::BTreeMap<Slot, i64> = std::collections::BTreeMap::new();
-        self.store.read(|tx| {
-            let set = MemberSet::load(tx, &members)?;
-            set.for_each_slot(tx, window.from, until, |slot, s| {
-                net.insert(slot, s.totals.offtake_mwh - s.totals.injection_mwh);
-            })
-        })?;
-        let mut view = CabinView {
-            measured_mwh: 0,
-            members_net_mwh: 0,
-            coverage: None,
-            reverse_flow_slots: 0,
-            slots: cabin.len(),
-        };
-        for s in &cabin {
-            view.measured_mwh += s.energy_mwh;
-            view.members_net_mwh += net.get(&s.slot).copied().unwrap_or(0);
-            if s.energy_mwh < 0 {
-                view.reverse_flow_slots += 1;
+        let now = self.now_ms();
+        self.read(|tx| {
+            let scope = match self.community_scope(tx, viewer) {
+                Ok(scope) => scope,
+                Err(e) if e.kind == crate::Kind::Forbidden => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let window = Window::resolve(req, &scope.tz, now)?;
+            let until = window.complete_until(now);
+            let cabin =
+                tx.totals()
+                    .series(scope.community.id, ChannelKind::Cabin, window.from, until)?;
+            if cabin.is_empty() {
+                return Ok(None);
             }
-        }
-        view.coverage = (view.measured_mwh > 0 && view.members_net_mwh > 0)
-            .then(|| (view.members_net_mwh as f64 / view.measured_mwh as f64).min(1.0));
-        Ok(Some(view))
+            let mut net: std::collections::BTreeMap<Slot, i64> = std::collections::BTreeMap::new();
+            scope.set.for_each_slot(tx, window.from, until, |slot, s| {
+                net.insert(slot, s.totals.offtake_mwh - s.totals.injection_mwh);
+            })?;
+            let mut view = CabinView {
+                measured_mwh: 0,
+                members_net_mwh: 0,
+                coverage: None,
+                reverse_flow_slots: 0,
+                slots: cabin.len(),
+            };
+            for s in &cabin {
+                view.measured_mwh += s.energy_mwh;
+                view.members_net_mwh += net.get(&s.slot).copied().unwrap_or(0);
+                if s.energy_mwh < 0 {
+                    view.reverse_flow_slots += 1;
+                }
+            }
+            view.coverage = (view.measured_mwh > 0 && view.members_net_mwh > 0)
+                .then(|| (view.members_net_mwh as f64 / view.measured_mwh as f64).min(1.0));
+            Ok(Some(view))
+        })
     }
 
     /// Members with their meters and channels, for coordinators.

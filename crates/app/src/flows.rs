@@ -1,11 +1,11 @@
 //! Loading a set of members' quarter-hours and turning them into per-quarter-hour flows
-//! (`analytics::flows`), a month of block reads at a time so a year costs no more memory than a
-//! month.
+//! (`analytics::flows`), a month of block reads at a time and one member at a time, so memory
+//! follows the number of quarter-hours, not quarter-hours times members.
 
 use std::collections::BTreeMap;
 
-use analytics::flows::{flows, Metered, Totals};
-use domain::{Channel, ChannelKind, MemberId, Slot};
+use analytics::flows::{flows, Metered, SlotSum, Totals};
+use domain::{Channel, ChannelKind, CommunityId, Member, MemberId, Slot};
 use store::Tx;
 
 /// Members and their channels.
@@ -26,12 +26,38 @@ pub(crate) struct SlotFlows {
 const CHUNK_SLOTS: i64 = 31 * 96;
 
 impl MemberSet {
-    pub fn load(tx: &mut Tx<'_>, members: &[MemberId]) -> store::Result<MemberSet> {
-        let mut out = Vec::with_capacity(members.len());
-        for m in members {
-            out.push((*m, tx.channels().of_member(*m)?));
+    /// One member and the channels of its meters.
+    pub fn one(member: MemberId, channels: Vec<Channel>) -> MemberSet {
+        MemberSet {
+            members: vec![(member, channels)],
         }
-        Ok(MemberSet { members: out })
+    }
+
+    /// The community's members (as listed) with the channels of their meters, in two reads of
+    /// the whole community rather than two per member.
+    pub fn community(
+        tx: &mut Tx<'_>,
+        community: CommunityId,
+        members: &[Member],
+    ) -> store::Result<MemberSet> {
+        let owner: BTreeMap<domain::MeterId, MemberId> = tx
+            .meters()
+            .list(community)?
+            .into_iter()
+            .filter_map(|m| Some((m.id, m.member_id?)))
+            .collect();
+        let mut by_member: BTreeMap<MemberId, Vec<Channel>> = BTreeMap::new();
+        for ch in tx.channels().list(community)? {
+            if let Some(member) = ch.meter_id.and_then(|m| owner.get(&m)) {
+                by_member.entry(*member).or_default().push(ch);
+            }
+        }
+        Ok(MemberSet {
+            members: members
+                .iter()
+                .map(|m| (m.id, by_member.remove(&m.id).unwrap_or_default()))
+                .collect(),
+        })
     }
 
     /// How many channels stand behind the consumption and the production figures.
@@ -75,10 +101,10 @@ impl MemberSet {
         to: Slot,
         f: &mut impl FnMut(Slot, &SlotFlows),
     ) -> store::Result<()> {
-        // slot → per member: (metered, consumption covered, grid import covered, production covered)
-        let mut slots: BTreeMap<Slot, Vec<(Metered, [i64; 3])>> = BTreeMap::new();
-        let n = self.members.len();
-        for (mi, (_, channels)) in self.members.iter().enumerate() {
+        let mut slots: BTreeMap<Slot, (SlotSum, SlotFlows)> = BTreeMap::new();
+        for (_, channels) in &self.members {
+            // slot → (metered, covered time of consumption, grid import, production)
+            let mut mine: BTreeMap<Slot, (Metered, [i64; 3])> = BTreeMap::new();
             for ch in channels {
                 if ch.configs.is_empty() {
                     continue;
@@ -87,37 +113,31 @@ impl MemberSet {
                     let Some(kind) = ch.kind_at(iv.slot.start_ms()) else {
                         continue;
                     };
-                    let row = slots
-                        .entry(iv.slot)
-                        .or_insert_with(|| vec![(Metered::default(), [0; 3]); n]);
-                    row[mi].0.add(kind, iv.energy_mwh);
+                    let (metered, covered) = mine.entry(iv.slot).or_default();
+                    metered.add(kind, iv.energy_mwh);
                     match kind {
-                        ChannelKind::Consumption => row[mi].1[0] += iv.covered_ms,
-                        ChannelKind::GridImport => row[mi].1[1] += iv.covered_ms,
-                        ChannelKind::Production => row[mi].1[2] += iv.covered_ms,
+                        ChannelKind::Consumption => covered[0] += iv.covered_ms,
+                        ChannelKind::GridImport => covered[1] += iv.covered_ms,
+                        ChannelKind::Production => covered[2] += iv.covered_ms,
                         _ => {}
                     }
                 }
             }
+            for (slot, (metered, covered)) in mine {
+                let Some(fl) = flows(&metered) else { continue };
+                let (sum, s) = slots.entry(slot).or_default();
+                sum.add(fl);
+                s.consumption_covered_ms += if metered.consumption.is_some() {
+                    covered[0]
+                } else {
+                    covered[1]
+                };
+                s.production_covered_ms += covered[2];
+            }
         }
-        for (slot, row) in slots {
-            let mut s = SlotFlows::default();
-            let mut members = Vec::with_capacity(row.len());
-            for (metered, covered) in &row {
-                if let Some(fl) = flows(metered) {
-                    members.push(fl);
-                    s.consumption_covered_ms += if metered.consumption.is_some() {
-                        covered[0]
-                    } else {
-                        covered[1]
-                    };
-                    s.production_covered_ms += covered[2];
-                }
-            }
-            s.totals.add_slot(members);
-            if s.totals.quarter_hours > 0 {
-                f(slot, &s);
-            }
+        for (slot, (sum, mut s)) in slots {
+            s.totals = sum.totals();
+            f(slot, &s);
         }
         Ok(())
     }

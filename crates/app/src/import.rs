@@ -17,12 +17,11 @@ pub enum ImportFormat {
     Grid,
     /// Quarter-hour energies (kWh) of one channel, e.g. a low-voltage cabin.
     Slots { channel: String, kind: ChannelKind },
-    /// Raw `timestamp,value` readings of one channel; values are multiplied by `scale`
-    /// (1000 for kW or kWh files).
+    /// Raw `timestamp,value` readings of one channel, in the file's unit (`ingest::units`:
+    /// kW and kWh files are stored in W and Wh).
     Points {
         channel: String,
-        unit: Unit,
-        scale: f64,
+        scale: ingest::units::Scale,
         kind: ChannelKind,
     },
 }
@@ -63,13 +62,12 @@ impl App {
         let mut summary = ImportSummary::default();
         match &options.format {
             ImportFormat::Grid => {
-                let out = ingest::csv::decode_grid(text, &options.mapping, &tz)
-                    .map_err(AppError::invalid)?;
-                summary.rows = out.rows;
-                summary.skipped = out.skipped;
-                summary.rejected = out.errors;
-                let total: usize = out.items.iter().map(|s| s.intervals.len()).sum();
-                for series in &out.items {
+                let items = summary.take(
+                    ingest::csv::decode_grid(text, &options.mapping, &tz)
+                        .map_err(AppError::invalid)?,
+                );
+                let total: usize = items.iter().map(|s| s.intervals.len()).sum();
+                for series in &items {
                     let (suffix, kind) = match series.direction {
                         Direction::Import => ("import", ChannelKind::GridImport),
                         Direction::Export => ("export", ChannelKind::GridExport),
@@ -80,10 +78,9 @@ impl App {
                         format!("{}-{suffix}", series.meter)
                     };
                     let channel =
-                        self.import_channel(&key, Unit::WattHour, kind, options.meter_id)?;
+                        self.import_channel(&key, Unit::WattHour, kind, options.meter_id, false)?;
                     let good = keep_plausible(&series.intervals, &mut summary.rejected, |i| {
-                        limits::check_slot(i, now)?;
-                        limits.check_energy(Some(kind), i.energy_mwh)
+                        limits.check_interval(Some(kind), i, now)
                     });
                     for chunk in good.chunks(BATCH) {
                         self.store
@@ -95,16 +92,14 @@ impl App {
                 }
             }
             ImportFormat::Slots { channel, kind } => {
-                let out =
+                let items = summary.take(
                     ingest::csv::decode_slots(text, &options.mapping, &tz, Provenance::Measured)
-                        .map_err(AppError::invalid)?;
-                summary.rows = out.rows;
-                summary.skipped = out.skipped;
-                summary.rejected = out.errors;
-                let id = self.import_channel(channel, Unit::WattHour, *kind, options.meter_id)?;
-                let good = keep_plausible(&out.items, &mut summary.rejected, |i| {
-                    limits::check_slot(i, now)?;
-                    limits.check_energy(Some(*kind), i.energy_mwh)
+                        .map_err(AppError::invalid)?,
+                );
+                let id =
+                    self.import_channel(channel, Unit::WattHour, *kind, options.meter_id, false)?;
+                let good = keep_plausible(&items, &mut summary.rejected, |i| {
+                    limits.check_interval(Some(*kind), i, now)
                 });
                 for chunk in good.chunks(BATCH) {
                     self.store.write(|tx| tx.intervals().write(id, chunk))?;
@@ -115,31 +110,22 @@ impl App {
             }
             ImportFormat::Points {
                 channel,
-                unit,
                 scale,
                 kind,
             } => {
-                let out = ingest::csv::decode_points(text, &options.mapping, &tz)
-                    .map_err(AppError::invalid)?;
-                summary.rows = out.rows;
-                summary.skipped = out.skipped;
-                summary.rejected = out.errors;
-                let id = self.import_channel(channel, *unit, *kind, options.meter_id)?;
-                let existing = self.store.read(|tx| tx.channels().get(id))?;
-                if existing.unit != *unit {
-                    return Err(AppError::invalid(format!(
-                        "channel '{channel}' holds {}, not {unit}",
-                        existing.unit
-                    )));
-                }
-                let scaled: Vec<Numbered<Point>> = out
-                    .items
+                let unit = &scale.unit;
+                let items = summary.take(
+                    ingest::csv::decode_points(text, &options.mapping, &tz)
+                        .map_err(AppError::invalid)?,
+                );
+                let id = self.import_channel(channel, *unit, *kind, options.meter_id, true)?;
+                let scaled: Vec<Numbered<Point>> = items
                     .iter()
                     .map(|n| Numbered {
                         line: n.line,
                         item: Point {
                             ts_ms: n.item.ts_ms,
-                            value: n.item.value * scale,
+                            value: n.item.value * scale.factor,
                         },
                     })
                     .collect();
@@ -160,13 +146,15 @@ impl App {
     }
 
     /// The channel an import writes to: on the given meter (assigned the format's kind when it
-    /// has no meaning yet), or unassigned.
+    /// has no meaning yet), or unassigned. Raw points (`raw`) are in the channel's unit, so an
+    /// existing channel must hold `unit` (quarter-hours are energies whatever the unit).
     fn import_channel(
         &self,
         key: &str,
         unit: Unit,
         kind: ChannelKind,
         meter: Option<MeterId>,
+        raw: bool,
     ) -> Result<ChannelId, AppError> {
         let key = SeriesKey::parse(key)?;
         let community = self.community_id();
@@ -176,12 +164,28 @@ impl App {
                 tx.meters().in_community(community, m)?;
             }
             let (channel, _) = tx.channels().register(community, meter, &key, unit, now)?;
+            if raw && channel.unit != unit {
+                return Err(store::StoreError::invalid(format!(
+                    "channel '{key}' holds {}, not {unit}",
+                    channel.unit
+                )));
+            }
             if let (Some(m), true) = (meter, channel.configs.is_empty()) {
                 tx.channels()
                     .assign(channel.id, m, kind, None, 0, "assigned at import")?;
             }
             Ok(channel.id)
         })?)
+    }
+}
+
+impl ImportSummary {
+    /// Counts a decoded file's rows and keeps its line errors; returns its items.
+    fn take<T>(&mut self, out: ingest::csv::CsvOutcome<T>) -> T {
+        self.rows = out.rows;
+        self.skipped = out.skipped;
+        self.rejected = out.errors;
+        out.items
     }
 }
 

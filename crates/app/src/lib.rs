@@ -87,8 +87,12 @@ impl App {
         self.clock.now_ms()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Runs `f` in one read transaction: a use case's figures come from one snapshot.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut store::Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.store.read(|tx| Ok(f(tx)))?
     }
 
     pub fn community_id(&self) -> CommunityId {
@@ -97,10 +101,7 @@ impl App {
 
     /// The community's time zone.
     pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, AppError> {
-        let c = self
-            .store
-            .read(|tx| tx.communities().get(self.community_id()))?;
-        c.time_zone().map_err(|e| AppError::internal(e.to_string()))
+        Ok(self.read(|tx| self.community_in(tx))?.1)
     }
 }
 

@@ -28,10 +28,6 @@ impl ManualClock {
     pub fn set(&self, now_ms: i64) {
         self.0.store(now_ms, std::sync::atomic::Ordering::SeqCst);
     }
-
-    pub fn advance(&self, by_ms: i64) {
-        self.0.fetch_add(by_ms, std::sync::atomic::Ordering::SeqCst);
-    }
 }
 
 impl Clock for ManualClock {

@@ -5,7 +5,7 @@
 //! A line is refused whole: when one of its values is implausible or its series is refused, no
 //! point of that line is stored, and the error names the line.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use domain::limits::{self, Arrival};
@@ -242,14 +242,13 @@ impl App {
         let batch: Vec<(ChannelId, Vec<Point>)> = if bad.is_empty() {
             accepted.into_iter().map(|(c, pts, _)| (c, pts)).collect()
         } else {
-            let bad_lines: BTreeSet<usize> = bad.keys().copied().collect();
             accepted
                 .into_iter()
                 .map(|(channel, pts, lines)| {
                     let kept = pts
                         .into_iter()
                         .zip(lines)
-                        .filter(|(_, line)| !bad_lines.contains(line))
+                        .filter(|(_, line)| !bad.contains_key(line))
                         .map(|(p, _)| p)
                         .collect();
                     (channel, kept)

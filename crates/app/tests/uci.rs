@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::import::{ImportFormat, ImportOptions};
 use app::ports::ManualClock;
 use app::{App, Settings};
-use domain::{ChannelKind, Slot, Unit};
+use domain::{ChannelKind, Slot};
 use ingest::csv::ColumnMapping;
 use testkit::TestStore;
 
@@ -42,8 +42,7 @@ fn a_real_month_imports_with_its_gaps() {
     let options = ImportOptions {
         format: ImportFormat::Points {
             channel: "uci".into(),
-            unit: Unit::Watt,
-            scale: 1000.0,
+            scale: ingest::units::parse("kW").unwrap(),
             kind: ChannelKind::Consumption,
         },
         mapping: ColumnMapping::parse(

@@ -18,5 +18,6 @@ pub use entities::{
 };
 pub use ids::{ChannelId, CommunityId, GroupId, Id, MemberId, MeterId, UserId};
 pub use model::{
-    mean_mw, ChannelKind, DomainError, Interval, MemberKind, Point, Provenance, Role, Unit,
+    mean_mw, round_div, ChannelKind, DomainError, Interval, MemberKind, Point, Provenance, Role,
+    Unit,
 };

@@ -175,6 +175,18 @@ impl PowerLimits {
         Ok(())
     }
 
+    /// Checks a quarter-hour that comes as such (an import) for a channel of `kind`: it has
+    /// ended, and its energy is within the channel's physical limit.
+    pub fn check_interval(
+        &self,
+        kind: Option<ChannelKind>,
+        interval: &Interval,
+        now_ms: i64,
+    ) -> Result<(), Implausible> {
+        check_slot(interval, now_ms)?;
+        self.check_energy(kind, interval.energy_mwh)
+    }
+
     /// Checks the energy of a quarter-hour of a channel of `kind`.
     pub fn check_energy(
         &self,

@@ -188,15 +188,6 @@ impl Interval {
     pub fn mean_mw(&self) -> Option<i64> {
         (self.covered_ms > 0).then(|| mean_mw(self.energy_mwh, self.covered_ms))
     }
-
-    /// Share of the quarter-hour measured, 0.0 ..= 1.0.
-    pub fn coverage(&self) -> f64 {
-        self.covered_ms as f64 / crate::SLOT_MS as f64
-    }
-
-    pub fn energy_wh(&self) -> f64 {
-        self.energy_mwh as f64 / 1000.0
-    }
 }
 
 /// Mean power (mW) of `energy_mwh` spread over `duration_ms`, rounded to the nearest mW.
@@ -204,10 +195,14 @@ pub fn mean_mw(energy_mwh: i64, duration_ms: i64) -> i64 {
     if duration_ms <= 0 {
         return 0;
     }
-    let num = energy_mwh as i128 * 3_600_000;
-    let d = duration_ms as i128;
-    let q = (2 * num + num.signum() * d) / (2 * d); // round half away from zero
+    let q = round_div(energy_mwh as i128 * 3_600_000, duration_ms as i128);
     q.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+/// `num / den` rounded half away from zero (`den > 0`), the rounding of every exact figure.
+pub fn round_div(num: i128, den: i128) -> i128 {
+    debug_assert!(den > 0);
+    (2 * num + num.signum() * den) / (2 * den)
 }
 
 impl Serialize for Slot {

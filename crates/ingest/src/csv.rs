@@ -459,19 +459,12 @@ pub fn decode_grid(
             let dir = direction(&register)?;
             let prev = previous.get(&(meter.clone(), register.clone())).copied();
             let ts_ms = when.instant(&row, tz, prev)?;
-            let slot = Slot::starting_at_ms(ts_ms).map_err(|_| {
-                format!(
-                    "{} is not the start of a quarter-hour",
-                    jiff::Timestamp::from_millisecond(ts_ms)
-                        .map(|t| t.to_string())
-                        .unwrap_or_default()
-                )
-            })?;
+            let slot = slot_starting_at(ts_ms)?;
             let kwh = number(cell(&row, value_col, "value")?, &table)?;
             if kwh < 0.0 {
                 return Err(format!("negative volume {kwh} kWh"));
             }
-            let mwh = (kwh * 1e6).round() as i64;
+            let mwh = kwh_to_mwh(kwh);
             // Without a status column nothing says the data was validated: measured, which a
             // settled file replaces later.
             let prov = match status_col {
@@ -564,19 +557,33 @@ pub fn decode_slots(
         errors: points.errors,
     };
     for Numbered { line, item: p } in points.items {
-        match Slot::starting_at_ms(p.ts_ms) {
+        match slot_starting_at(p.ts_ms) {
             Ok(slot) => out.items.push(Numbered {
                 line,
-                item: Interval::flat(slot, (p.value * 1e6).round() as i64, provenance),
+                item: Interval::flat(slot, kwh_to_mwh(p.value), provenance),
             }),
-            Err(_) => out.errors.push(LineError {
-                line,
-                reason: "timestamp is not the start of a quarter-hour".into(),
-            }),
+            Err(reason) => out.errors.push(LineError { line, reason }),
         }
     }
     out.errors.sort_by_key(|e| e.line);
     Ok(out)
+}
+
+/// The quarter-hour a row's timestamp starts, or why it does not start one.
+fn slot_starting_at(ts_ms: i64) -> Result<Slot, String> {
+    Slot::starting_at_ms(ts_ms).map_err(|_| {
+        format!(
+            "{} is not the start of a quarter-hour",
+            jiff::Timestamp::from_millisecond(ts_ms)
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        )
+    })
+}
+
+/// A file's kWh in the store's integer mWh.
+fn kwh_to_mwh(kwh: f64) -> i64 {
+    (kwh * 1e6).round() as i64
 }
 
 #[cfg(test)]

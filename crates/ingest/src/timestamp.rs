@@ -81,6 +81,68 @@ pub fn parse_absolute(text: &str) -> Result<i64, String> {
     ))
 }
 
+/// An instant given by a program (an API query): exactly an RFC 3339 instant
+/// (`2024-05-01T00:00:00Z`, fractions and offsets allowed) or a decimal Unix epoch, nothing
+/// looser.
+pub fn parse_strict(text: &str) -> Result<i64, String> {
+    let b = text.as_bytes();
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let epoch = {
+        let body = b.strip_prefix(b"-").unwrap_or(b);
+        match body.iter().position(|&c| c == b'.') {
+            Some(dot) => {
+                digits(&body[..dot])
+                    && body[..dot].len() <= 19
+                    && digits(&body[dot + 1..])
+                    && body.len() - dot - 1 <= 9
+            }
+            None => digits(body) && body.len() <= 19,
+        }
+    };
+    let rfc3339 = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && [
+            &b[0..4],
+            &b[5..7],
+            &b[8..10],
+            &b[11..13],
+            &b[14..16],
+            &b[17..19],
+        ]
+        .iter()
+        .all(|p| digits(p))
+        && {
+            let mut rest = &b[19..];
+            if let Some(r) = rest.strip_prefix(b".") {
+                let n = r.iter().take_while(|c| c.is_ascii_digit()).count();
+                if n == 0 || n > 9 {
+                    return Err(format!(
+                        "'{}' is neither an RFC 3339 instant nor a Unix epoch",
+                        shorten(text)
+                    ));
+                }
+                rest = &r[n..];
+            }
+            rest == b"Z"
+                || (rest.len() == 6
+                    && (rest[0] == b'+' || rest[0] == b'-')
+                    && digits(&rest[1..3])
+                    && rest[3] == b':'
+                    && digits(&rest[4..6]))
+        };
+    if !(epoch || rfc3339) {
+        return Err(format!(
+            "'{}' is neither an RFC 3339 instant nor a Unix epoch",
+            shorten(text)
+        ));
+    }
+    parse_absolute(text)
+}
+
 /// Text for an error message, cut to a readable length.
 pub fn shorten(text: &str) -> String {
     const MAX: usize = 40;

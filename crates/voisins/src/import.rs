@@ -8,7 +8,7 @@ use anyhow::Context;
 use app::import::{ImportFormat, ImportOptions};
 use app::App;
 use clap::{Args, ValueEnum};
-use domain::{ChannelKind, MeterId, Unit};
+use domain::{ChannelKind, MeterId};
 use ingest::csv::ColumnMapping;
 
 use crate::admin::ChannelKindArg;
@@ -80,15 +80,13 @@ pub fn run(config_path: &Path, args: CsvArgs) -> anyhow::Result<()> {
             kind: args.kind.map_or(ChannelKind::Cabin, Into::into),
         },
         CsvFormat::Points => {
-            let (unit, scale) = match args.unit {
-                PointsUnit::W => (Unit::Watt, 1.0),
-                PointsUnit::Kw => (Unit::Watt, 1000.0),
-                PointsUnit::Wh => (Unit::WattHour, 1.0),
-                PointsUnit::Kwh => (Unit::WattHour, 1000.0),
-            };
+            let name = args
+                .unit
+                .to_possible_value()
+                .expect("every unit has a name");
+            let scale = ingest::units::parse(name.get_name()).expect("a unit of the unit table");
             ImportFormat::Points {
                 channel: channel()?,
-                unit,
                 scale,
                 kind: args.kind.map_or(ChannelKind::Consumption, Into::into),
             }

@@ -133,13 +133,6 @@ impl Users<'_, '_> {
             .collect()
     }
 
-    pub fn set_lang(&mut self, id: UserId, lang: &str) -> Result<()> {
-        self.0
-            .writing()?
-            .exec("UPDATE users SET lang = ? WHERE id = ?", params![lang, id])?;
-        Ok(())
-    }
-
     /// Replaces the password hash and ends every session of the user.
     pub fn set_password(&mut self, id: UserId, password_hash: &str) -> Result<()> {
         let n = self.0.writing()?.exec(

@@ -340,15 +340,12 @@ impl Points<'_, '_> {
         sort_dedup(&mut sorted);
         let kind = meta.configs.last().map(|c| c.kind);
         let max_gap = meta.max_gap_ms;
-        let rules = CounterRules {
-            max_gap_ms: max_gap,
-            fill_max_ms: meta.fill_max_ms.max(max_gap),
-            max_power_w: self.0.settings().limits.max_w(kind),
-        };
-        let reach = match meta.unit {
-            Unit::Watt => max_gap,
-            Unit::WattHour => rules.fill_max_ms,
-        };
+        let rules = CounterRules::new(
+            max_gap,
+            meta.fill_max_ms,
+            self.0.settings().limits.max_w(kind),
+        );
+        let reach = rules.reach_ms(meta.unit);
         let db = self.0.writing()?;
         let mut editor = Editor::new(channel, &meta.configs);
         for (lo, hi) in quarter_hour::clusters(&sorted, reach) {
