@@ -98,6 +98,8 @@ pub struct Window {
     /// The local days, when the window is a period of days.
     pub period: Option<Period>,
     pub kind: Option<PeriodKind>,
+    /// The community's zone the window was resolved in (its figures are shown in it).
+    pub tz: TimeZone,
 }
 
 impl Window {
@@ -109,6 +111,7 @@ impl Window {
                 to: Slot::containing_ms(to_ms - 1).next(),
                 period: None,
                 kind: None,
+                tz: tz.clone(),
             }),
             RangeRequest::Period { kind, date } => {
                 let date = match date {
@@ -125,6 +128,7 @@ impl Window {
                     to: period.to,
                     period: Some(period),
                     kind: Some(*kind),
+                    tz: tz.clone(),
                 })
             }
         }

@@ -5,7 +5,7 @@
 use axum::http::HeaderMap;
 use base64::Engine;
 
-use crate::AppState;
+use crate::{AppState, WebError};
 
 pub const SESSION_COOKIE: &str = "voisins_session";
 pub const LOGIN_CSRF_COOKIE: &str = "voisins_login_csrf";
@@ -25,6 +25,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+/// The viewer of a session cookie (`None` without one, or when it has ended). Reads the
+/// store: call it on the blocking pool.
+pub fn session_viewer(
+    state: &AppState,
+    session: Option<&str>,
+) -> Result<Option<app::access::Viewer>, WebError> {
+    match session {
+        Some(c) => Ok(state.app().session_viewer(c)?),
+        None => Ok(None),
+    }
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure unless the server is plain HTTP on

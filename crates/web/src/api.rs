@@ -9,7 +9,7 @@ use domain::ChannelKind;
 use serde_json::json;
 
 use crate::dto::{slot_dto, CurveDto, LiveDto, PeriodDto, QuarterHoursDto, TotalsDto};
-use crate::extract::{ApiViewer, MemberPath, Range};
+use crate::extract::{ApiAuth, MemberPath, Range};
 use crate::{AppState, WebError};
 
 fn respond<T: serde::Serialize>(r: Result<T, WebError>) -> Response {
@@ -19,87 +19,86 @@ fn respond<T: serde::Serialize>(r: Result<T, WebError>) -> Response {
     }
 }
 
-pub async fn me(State(state): State<AppState>, ApiViewer(v): ApiViewer) -> Response {
-    respond::<serde_json::Value>(Ok(json!({
-        "id": v.user.id,
-        "login": v.user.login,
-        "name": v.user.display_name,
-        "role": v.user.role,
-        "member_id": v.user.member_id,
-        "lang": v.user.lang,
-        "community_id": state.app().community_id(),
-    })))
-}
-
-async fn live(
-    state: AppState,
-    v: app::access::Viewer,
-    member: Option<domain::MemberId>,
-) -> Response {
+pub async fn me(State(state): State<AppState>, auth: ApiAuth) -> Response {
     respond(
         state
             .run(move |s| {
-                let tz = s.app().time_zone()?;
-                let live = s.app().member_live(&v, member)?;
-                Ok(LiveDto::new(&live, &tz))
+                let v = auth.viewer(s)?;
+                Ok(json!({
+                    "id": v.user.id,
+                    "login": v.user.login,
+                    "name": v.user.display_name,
+                    "role": v.user.role,
+                    "member_id": v.user.member_id,
+                    "lang": v.user.lang,
+                    "community_id": s.app().community_id(),
+                }))
             })
             .await,
     )
 }
 
-pub async fn me_live(State(state): State<AppState>, ApiViewer(v): ApiViewer) -> Response {
-    live(state, v, None).await
+async fn live(state: AppState, auth: ApiAuth, member: Option<domain::MemberId>) -> Response {
+    respond(
+        state
+            .run(move |s| {
+                let live = s.app().member_live(&auth.viewer(s)?, member)?;
+                Ok(LiveDto::new(&live))
+            })
+            .await,
+    )
+}
+
+pub async fn me_live(State(state): State<AppState>, auth: ApiAuth) -> Response {
+    live(state, auth, None).await
 }
 
 pub async fn member_live(
     State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
+    auth: ApiAuth,
     MemberPath(id): MemberPath,
 ) -> Response {
-    live(state, v, Some(id)).await
+    live(state, auth, Some(id)).await
 }
 
 async fn totals(
     state: AppState,
-    v: app::access::Viewer,
+    auth: ApiAuth,
     member: Option<domain::MemberId>,
     range: Range,
 ) -> Response {
     respond(
         state
             .run(move |s| {
-                let tz = s.app().time_zone()?;
-                let t = s.app().member_totals(&v, member, &range.request)?;
-                Ok(TotalsDto::new(&t, &tz))
+                let t = s
+                    .app()
+                    .member_totals(&auth.viewer(s)?, member, &range.request)?;
+                Ok(TotalsDto::new(&t))
             })
             .await,
     )
 }
 
-pub async fn me_totals(
-    State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
-    range: Range,
-) -> Response {
-    totals(state, v, None, range).await
+pub async fn me_totals(State(state): State<AppState>, auth: ApiAuth, range: Range) -> Response {
+    totals(state, auth, None, range).await
 }
 
 pub async fn member_totals(
     State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
+    auth: ApiAuth,
     MemberPath(id): MemberPath,
     range: Range,
 ) -> Response {
-    totals(state, v, Some(id), range).await
+    totals(state, auth, Some(id), range).await
 }
 
 fn curve_response(
-    result: Result<(app::dashboard::Curve, jiff::tz::TimeZone), WebError>,
+    result: Result<app::dashboard::Curve, WebError>,
     csv: bool,
     name: &str,
 ) -> Response {
     match result {
-        Ok((curve, tz)) if csv => (
+        Ok(curve) if csv => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
@@ -107,65 +106,54 @@ fn curve_response(
                     format!("attachment; filename=\"voisins-{name}.csv\""),
                 ),
             ],
-            CurveDto::csv(&curve, &tz),
+            CurveDto::csv(&curve),
         )
             .into_response(),
-        Ok((curve, tz)) => Json(CurveDto::new(&curve, &tz)).into_response(),
+        Ok(curve) => Json(CurveDto::new(&curve)).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
 async fn member_curve_for(
     state: AppState,
-    v: app::access::Viewer,
+    auth: ApiAuth,
     member: Option<domain::MemberId>,
     range: Range,
 ) -> Response {
     let csv = range.csv;
     let result = state
         .run(move |s| {
-            Ok((
-                s.app().member_curve(&v, member, &range.request)?,
-                s.app().time_zone()?,
-            ))
+            Ok(s.app()
+                .member_curve(&auth.viewer(s)?, member, &range.request)?)
         })
         .await;
     curve_response(result, csv, "curve")
 }
 
-pub async fn me_curve(
-    State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
-    range: Range,
-) -> Response {
-    member_curve_for(state, v, None, range).await
+pub async fn me_curve(State(state): State<AppState>, auth: ApiAuth, range: Range) -> Response {
+    member_curve_for(state, auth, None, range).await
 }
 
 pub async fn member_curve(
     State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
+    auth: ApiAuth,
     MemberPath(id): MemberPath,
     range: Range,
 ) -> Response {
-    member_curve_for(state, v, Some(id), range).await
+    member_curve_for(state, auth, Some(id), range).await
 }
 
-pub async fn community(
-    State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
-    range: Range,
-) -> Response {
+pub async fn community(State(state): State<AppState>, auth: ApiAuth, range: Range) -> Response {
     respond(
         state
             .run(move |s| {
+                let totals = s.app().community_totals(&auth.viewer(s)?, &range.request)?;
                 let c = s.app().community()?;
-                let tz = s.app().time_zone()?;
-                let totals = s.app().community_totals(&v, &range.request)?;
                 Ok(json!({
                     "id": c.id,
                     "name": c.name,
                     "timezone": c.timezone,
-                    "totals": TotalsDto::new(&totals, &tz),
+                    "totals": TotalsDto::new(&totals),
                 }))
             })
             .await,
@@ -174,17 +162,12 @@ pub async fn community(
 
 pub async fn community_curve(
     State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
+    auth: ApiAuth,
     range: Range,
 ) -> Response {
     let csv = range.csv;
     let result = state
-        .run(move |s| {
-            Ok((
-                s.app().community_curve(&v, &range.request)?,
-                s.app().time_zone()?,
-            ))
-        })
+        .run(move |s| Ok(s.app().community_curve(&auth.viewer(s)?, &range.request)?))
         .await;
     curve_response(result, csv, "community-curve")
 }
@@ -193,23 +176,25 @@ pub async fn community_curve(
 /// channel kind per quarter-hour.
 pub async fn community_quarter_hours(
     State(state): State<AppState>,
-    ApiViewer(v): ApiViewer,
+    auth: ApiAuth,
     range: Range,
 ) -> Response {
     respond(
         state
             .run(move |s| {
+                let viewer = auth.viewer(s)?;
                 let kind = ChannelKind::parse(range.kind.as_deref().unwrap_or("consumption"))
                     .map_err(|e| WebError::bad_request(format!("kind: {e}")))?;
-                let tz = s.app().time_zone()?;
                 let (window, until, rows) =
-                    s.app().community_quarter_hours(&v, kind, &range.request)?;
+                    s.app()
+                        .community_quarter_hours(&viewer, kind, &range.request)?;
+                let period = PeriodDto::new(&window);
                 Ok(QuarterHoursDto {
                     kind: kind.as_str(),
                     resolution_s: 900,
-                    period: PeriodDto::new(&window, &tz),
-                    from: crate::dto::local(window.from_ms(), &tz),
-                    to: crate::dto::local(until.start_ms(), &tz),
+                    from: period.from.clone(),
+                    to: crate::dto::local(until.start_ms(), &window.tz),
+                    period,
                     slots: rows
                         .iter()
                         .map(|r| slot_dto(r.slot, r.energy_mwh, r.channels))
@@ -220,11 +205,11 @@ pub async fn community_quarter_hours(
     )
 }
 
-pub async fn members(State(state): State<AppState>, ApiViewer(v): ApiViewer) -> Response {
+pub async fn members(State(state): State<AppState>, auth: ApiAuth) -> Response {
     respond(
         state
             .run(move |s| {
-                let (rows, unassigned) = s.app().members_overview(&v)?;
+                let (rows, unassigned) = s.app().members_overview(&auth.viewer(s)?)?;
                 let members: Vec<serde_json::Value> = rows
                     .iter()
                     .map(|r| {

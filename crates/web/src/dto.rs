@@ -1,6 +1,7 @@
 //! Wire types: what the JSON API and CSV downloads say, built from the use cases' types.
 //! Energies are sent in Wh, converted once from integer mWh (so `13800.008`, never
-//! `13800.007999999998`); instants as RFC 3339 with the community's offset.
+//! `13800.007999999998`); instants as RFC 3339 with the offset of the community's zone, which
+//! every window carries.
 
 use app::dashboard::{Curve, MemberLive, PeriodTotals};
 use app::period::Window;
@@ -8,18 +9,19 @@ use domain::Slot;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-fn wh(mwh: i64) -> f64 {
+pub fn wh(mwh: i64) -> f64 {
     mwh as f64 / 1000.0
 }
 
 /// An instant in local time with its offset: `2024-10-27T02:15:00+01:00`.
 pub fn local(ts_ms: i64, tz: &TimeZone) -> String {
+    local_fmt(ts_ms, tz, "%Y-%m-%dT%H:%M:%S%:z")
+}
+
+/// An instant in local time, `strftime`-formatted.
+pub fn local_fmt(ts_ms: i64, tz: &TimeZone, format: &str) -> String {
     jiff::Timestamp::from_millisecond(ts_ms)
-        .map(|t| {
-            t.to_zoned(tz.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string()
-        })
+        .map(|t| t.to_zoned(tz.clone()).strftime(format).to_string())
         .unwrap_or_default()
 }
 
@@ -34,7 +36,8 @@ pub struct PeriodDto {
 }
 
 impl PeriodDto {
-    pub fn new(w: &Window, tz: &TimeZone) -> PeriodDto {
+    pub fn new(w: &Window) -> PeriodDto {
+        let tz = &w.tz;
         PeriodDto {
             range: w.kind.map(|k| k.as_string()),
             first_day: w.period.as_ref().map(|p| p.first.to_string()),
@@ -75,10 +78,10 @@ pub struct TotalsDto {
 }
 
 impl TotalsDto {
-    pub fn new(p: &PeriodTotals, tz: &TimeZone) -> TotalsDto {
-        let t = &p.totals;
+    pub fn new(p: &PeriodTotals) -> TotalsDto {
+        let (t, tz) = (&p.totals, &p.window.tz);
         TotalsDto {
-            period: PeriodDto::new(&p.window, tz),
+            period: PeriodDto::new(&p.window),
             from: local(p.summed_from.start_ms(), tz),
             to: local(p.summed_to.start_ms(), tz),
             quarter_hours: p.summed_to.index() - p.summed_from.index(),
@@ -112,14 +115,14 @@ pub struct LiveDto {
 }
 
 impl LiveDto {
-    pub fn new(l: &MemberLive, tz: &TimeZone) -> LiveDto {
+    pub fn new(l: &MemberLive) -> LiveDto {
         LiveDto {
             power_w: l.consumption_w.map(|w| w.round()),
             production_w: l.production_w.map(|w| w.round()),
-            as_of: l.as_of_ms.map(|t| local(t, tz)),
+            as_of: l.as_of_ms.map(|t| local(t, &l.today.window.tz)),
             as_of_ms: l.as_of_ms,
             last_contact_ms: l.last_contact_ms,
-            today: TotalsDto::new(&l.today, tz),
+            today: TotalsDto::new(&l.today),
         }
     }
 }
@@ -151,11 +154,11 @@ fn round1(v: f64) -> f64 {
 }
 
 impl CurveDto {
-    pub fn new(c: &Curve, tz: &TimeZone) -> CurveDto {
+    pub fn new(c: &Curve) -> CurveDto {
         CurveDto {
             resolution_s: c.resolution_s,
-            timezone: tz.iana_name().unwrap_or("UTC").to_string(),
-            period: PeriodDto::new(&c.window, tz),
+            timezone: c.window.tz.iana_name().unwrap_or("UTC").to_string(),
+            period: PeriodDto::new(&c.window),
             ts: c.buckets.iter().map(|b| b.0 / 1000).collect(),
             ends: c.buckets.iter().map(|b| b.1 / 1000).collect(),
             series: c
@@ -175,19 +178,23 @@ impl CurveDto {
         }
     }
 
-    /// What a page embeds to draw the chart at once: bucket starts and powers only (the API
-    /// gives energies and coverage too).
-    pub fn compact(&self) -> serde_json::Value {
+    /// What a page embeds to draw the chart at once: bucket starts and powers only, as the
+    /// API gives them (it gives energies and coverage too).
+    pub fn compact(c: &Curve) -> serde_json::Value {
         serde_json::json!({
-            "resolution_s": self.resolution_s,
-            "ts": self.ts,
-            "series": self.series.iter().map(|s| serde_json::json!({ "key": s.key, "values": s.values })).collect::<Vec<_>>(),
+            "resolution_s": c.resolution_s,
+            "ts": c.buckets.iter().map(|b| b.0 / 1000).collect::<Vec<_>>(),
+            "series": c.series.iter().map(|s| serde_json::json!({
+                "key": s.kind.as_str(),
+                "values": s.power_w.iter().map(|v| v.map(round1)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })
     }
 
     /// The curve as CSV: local start and end with their offset, then per series the mean power,
     /// the energy and the coverage of each bucket.
-    pub fn csv(c: &Curve, tz: &TimeZone) -> String {
+    pub fn csv(c: &Curve) -> String {
+        let tz = &c.window.tz;
         let mut out = String::from("start,end");
         for s in &c.series {
             let k = s.kind.as_str();

@@ -23,11 +23,16 @@ impl WebError {
         WebError(AppError::new(Kind::TooLarge, message))
     }
 
-    pub fn busy() -> WebError {
+    /// Refused for now: try again after `retry_after_s`.
+    pub fn unavailable(message: impl Into<String>, retry_after_s: u64) -> WebError {
         WebError(AppError {
-            retry_after_s: Some(2),
-            ..AppError::new(Kind::Unavailable, "the server is busy; try again shortly")
+            retry_after_s: Some(retry_after_s),
+            ..AppError::new(Kind::Unavailable, message)
         })
+    }
+
+    pub fn busy() -> WebError {
+        WebError::unavailable("the server is busy; try again shortly", 2)
     }
 
     pub fn kind(&self) -> Kind {

@@ -1,5 +1,5 @@
 //! Extractors that answer bad requests in our own words (a JSON error naming the parameter),
-//! never with the framework's plain text: the API viewer, the period a figure covers, a
+//! never with the framework's plain text: the API's credentials, the period a figure covers, a
 //! member id in the path.
 
 use app::access::Viewer;
@@ -10,31 +10,42 @@ use axum::http::request::Parts;
 use domain::MemberId;
 use serde::Deserialize;
 
-use crate::access::{cookie, presented_token, SESSION_COOKIE};
+use crate::access::{cookie, presented_token, session_viewer, SESSION_COOKIE};
 use crate::{AppState, WebError};
 
-/// The viewer of an API request: a session cookie first, then a read token.
-pub struct ApiViewer(pub Viewer);
+/// The credentials of an API request: a session cookie first, then a read token. Without
+/// either the request is refused at once; with them, the handler resolves the viewer
+/// ([`ApiAuth::viewer`]) in the same trip to the blocking pool as its use case.
+pub struct ApiAuth {
+    session: Option<String>,
+    token: Option<String>,
+}
 
-impl FromRequestParts<AppState> for ApiViewer {
+impl FromRequestParts<AppState> for ApiAuth {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        let session = cookie(&parts.headers, SESSION_COOKIE);
-        let token = presented_token(&parts.headers, None);
-        state
-            .run(move |s| {
-                if let Some(c) = session {
-                    if let Some(v) = s.app().session_viewer(&c)? {
-                        return Ok(ApiViewer(v));
-                    }
-                }
-                match token {
-                    Some(t) => Ok(ApiViewer(s.app().token_viewer(&t)?)),
-                    None => Err(WebError(AppError::unauthenticated())),
-                }
-            })
-            .await
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, WebError> {
+        let auth = ApiAuth {
+            session: cookie(&parts.headers, SESSION_COOKIE),
+            token: presented_token(&parts.headers, None),
+        };
+        if auth.session.is_none() && auth.token.is_none() {
+            return Err(WebError(AppError::unauthenticated()));
+        }
+        Ok(auth)
+    }
+}
+
+impl ApiAuth {
+    /// Who is asking (on the blocking pool: it reads the store).
+    pub fn viewer(&self, s: &AppState) -> Result<Viewer, WebError> {
+        if let Some(v) = session_viewer(s, self.session.as_deref())? {
+            return Ok(v);
+        }
+        match &self.token {
+            Some(t) => Ok(s.app().token_viewer(t)?),
+            None => Err(WebError(AppError::unauthenticated())),
+        }
     }
 }
 

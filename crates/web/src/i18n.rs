@@ -71,7 +71,7 @@ impl Catalog {
 
     /// Energy from integer mWh.
     pub fn energy_mwh(&self, mwh: i64) -> String {
-        self.energy(mwh as f64 / 1000.0)
+        self.energy(crate::dto::wh(mwh))
     }
 
     pub fn power(&self, w: f64) -> String {

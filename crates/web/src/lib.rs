@@ -138,8 +138,8 @@ const GET_POST: &[Method] = &[Method::GET, Method::POST];
 
 /// The route table: every path the server answers, in one place.
 pub fn routes(config: &WebConfig) -> Vec<Route> {
-    let form = DefaultBodyLimit::max(config.max_form_bytes);
-    // Compressed bodies are inflated up to the same limit (see `writes`).
+    // Every other route keeps the router's small form limit. Compressed bodies are inflated
+    // up to the same limit (see `writes`).
     let write = DefaultBodyLimit::max(config.max_body_bytes);
     vec![
         route("/", GET, false, get(pages::root)),
@@ -147,14 +147,14 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
             "/login",
             GET_POST,
             false,
-            get(pages::login_form).post(pages::login).layer(form),
+            get(pages::login_form).post(pages::login),
         ),
-        route("/logout", POST, false, post(pages::logout).layer(form)),
+        route("/logout", POST, false, post(pages::logout)),
         route(
             "/logout/everywhere",
             POST,
             false,
-            post(pages::logout_everywhere).layer(form),
+            post(pages::logout_everywhere),
         ),
         route("/lang/{code}", GET, false, get(pages::set_lang)),
         route("/home", GET, false, get(pages::home)),

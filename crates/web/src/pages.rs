@@ -3,7 +3,8 @@
 
 use app::access::{Viewer, Withheld};
 use app::auth::Client;
-use app::period::RangeRequest;
+use app::dashboard::Curve;
+use app::period::{RangeRequest, Window};
 use app::{AppError, Kind};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
@@ -18,6 +19,7 @@ use crate::access::{
     self, ClientAddr, DEVICE_COOKIE, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::dto::CurveDto;
+use crate::extract::MemberPath;
 use crate::i18n::Catalog;
 use crate::{AppState, WebError};
 
@@ -122,10 +124,7 @@ async fn page(state: AppState, headers: HeaderMap, page: Box<PageFn>) -> Respons
     let session = access::cookie(&headers, SESSION_COOKIE);
     let result = state
         .run(move |s| {
-            let viewer = match session {
-                Some(c) => s.app().session_viewer(&c)?,
-                None => None,
-            };
+            let viewer = access::session_viewer(s, session.as_deref())?;
             let lang = access::language(s, &headers, viewer.as_ref().map(|v| v.user.lang.as_str()));
             let Some(viewer) = viewer else {
                 return Ok(Err(None));
@@ -147,10 +146,7 @@ async fn page(state: AppState, headers: HeaderMap, page: Box<PageFn>) -> Respons
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let session = access::cookie(&headers, SESSION_COOKIE);
     let viewer = state
-        .run(move |s| match session {
-            Some(c) => Ok(s.app().session_viewer(&c)?),
-            None => Ok(None),
-        })
+        .run(move |s| access::session_viewer(s, session.as_deref()))
         .await;
     match viewer {
         Ok(Some(v)) if v.user.member_id.is_some() => Redirect::to("/home").into_response(),
@@ -192,15 +188,23 @@ fn append_cookie(r: &mut Response, cookie: String) {
     }
 }
 
-pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// The login page, rendered on the blocking pool (it signs a form token).
+async fn login_page_async(
+    state: AppState,
+    headers: HeaderMap,
+    error: Option<&'static str>,
+    login: String,
+    status: StatusCode,
+) -> Response {
     let s = state.clone();
-    match state
-        .run(move |st| Ok(login_page(st, &headers, None, "", StatusCode::OK)))
+    state
+        .run(move |st| Ok(login_page(st, &headers, error, &login, status)))
         .await
-    {
-        Ok(r) => r,
-        Err(e) => error_page(&s, crate::i18n::DEFAULT_LANG, None, e),
-    }
+        .unwrap_or_else(|e| error_page(&s, crate::i18n::DEFAULT_LANG, None, e))
+}
+
+pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_page_async(state, headers, None, String::new(), StatusCode::OK).await
 }
 
 /// A form that could not be read: too large, or incomplete.
@@ -238,12 +242,10 @@ pub async fn login(
     let login = form.login.trim().chars().take(64).collect::<String>();
     let (l, password, csrf) = (login.clone(), form.password, form.csrf);
     let checked = state
-        .run(move |s| Ok(s.app().check_login_form(&cookie, &csrf)))
+        .run(move |s| Ok(s.app().check_login_form(&cookie, &csrf)?))
         .await;
-    match checked {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return error_page(&state, &lang, None, e.into()),
-        Err(e) => return error_page(&state, &lang, None, e),
+    if let Err(e) = checked {
+        return error_page(&state, &lang, None, e);
     }
     // Password checks run on their own small pool: argon2 takes 19 MiB each.
     let s = state.clone();
@@ -252,22 +254,6 @@ pub async fn login(
         .hashing
         .run(move || s.app().login(&l, &password, &client))
         .await;
-    let st = state.clone();
-    let headers_for_page = headers.clone();
-    let page = move |key: &str, status| {
-        let (st, h, login, key) = (
-            st.clone(),
-            headers_for_page.clone(),
-            login.clone(),
-            key.to_string(),
-        );
-        async move {
-            let st2 = st.clone();
-            st.run(move |s| Ok(login_page(s, &h, Some(&key), &login, status)))
-                .await
-                .unwrap_or_else(|e| error_page(&st2, crate::i18n::DEFAULT_LANG, None, e))
-        }
-    };
     match result {
         Ok(Ok(ok)) => {
             let mut r = Redirect::to(if ok.user.member_id.is_some() {
@@ -288,15 +274,29 @@ pub async fn login(
             r
         }
         Ok(Err(e)) if e.kind == Kind::TooMany => {
-            let mut r = page("login_throttled", StatusCode::TOO_MANY_REQUESTS).await;
+            let mut r = login_page_async(
+                state,
+                headers,
+                Some("login_throttled"),
+                login,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
             WebError(e).decorate(&mut r);
             r
         }
         Ok(Err(e)) if e.kind == Kind::Unauthenticated => {
-            page("login_failed", StatusCode::UNAUTHORIZED).await
+            login_page_async(
+                state,
+                headers,
+                Some("login_failed"),
+                login,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
         }
         Ok(Err(e)) => error_page(&state, &lang, None, e.into()),
-        Err(_) => error_page(&state, &lang, None, WebError::busy()),
+        Err(busy) => error_page(&state, &lang, None, busy.into()),
     }
 }
 
@@ -319,10 +319,7 @@ async fn end_sessions(
     let cookie = access::cookie(&headers, SESSION_COOKIE);
     let result = state
         .run(move |s| {
-            let c = cookie.ok_or_else(|| WebError(AppError::unauthenticated()))?;
-            let viewer = s
-                .app()
-                .session_viewer(&c)?
+            let viewer = access::session_viewer(s, cookie.as_deref())?
                 .ok_or_else(|| WebError(AppError::unauthenticated()))?;
             let expected = viewer.csrf.clone().unwrap_or_default();
             if !app::auth::constant_time_eq(&expected, &form.csrf) {
@@ -333,7 +330,7 @@ async fn end_sessions(
             if everywhere {
                 s.app().logout_everywhere(&viewer)?;
             } else {
-                s.app().logout(&c)?;
+                s.app().logout(cookie.as_deref().unwrap_or_default())?;
             }
             Ok(())
         })
@@ -391,9 +388,7 @@ pub async fn set_lang(
 }
 
 fn time_of_day(ts_ms: i64, tz: &jiff::tz::TimeZone) -> String {
-    jiff::Timestamp::from_millisecond(ts_ms)
-        .map(|t| t.to_zoned(tz.clone()).strftime("%H:%M").to_string())
-        .unwrap_or_default()
+    crate::dto::local_fmt(ts_ms, tz, "%H:%M")
 }
 
 fn chart(
@@ -402,7 +397,7 @@ fn chart(
     title: &str,
     url: &str,
     range: &str,
-    curve: &CurveDto,
+    curve: &Curve,
 ) -> Result<Value, WebError> {
     let labels = json!({
         "consumption": catalog.t("chart_consumption"),
@@ -413,7 +408,7 @@ fn chart(
         "empty": catalog.t("chart_empty"),
         "failed": catalog.t("chart_failed"),
     });
-    let data = serde_json::to_string(&curve.compact())
+    let data = serde_json::to_string(&CurveDto::compact(curve))
         .map_err(|e| WebError(AppError::internal(e.to_string())))?
         .replace("</", "<\\/");
     Ok(
@@ -430,10 +425,13 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
             None => {
                 let catalog = s.0.catalogs.get(lang);
                 let community = s.app().community()?;
-                let tz = s.app().time_zone()?;
-                let today = jiff::Timestamp::from_millisecond(s.app().now_ms())
-                    .map(|t| t.to_zoned(tz).date())
-                    .map_err(|e| WebError(AppError::internal(e.to_string())))?;
+                let tz = community
+                    .time_zone()
+                    .map_err(|e| AppError::internal(e.to_string()))?;
+                let today = Window::resolve(&RangeRequest::default(), &tz, s.app().now_ms())?
+                    .period
+                    .map(|p| p.first)
+                    .unwrap_or_default();
                 let ctx = json!({ "title": catalog.t("home_title"), "heading": catalog.t("home_title"), "active": "home", "community_name": community.name, "today_label": catalog.date(today), "no_member": true, "member_name": viewer.user.display_name });
                 render(s, "home.html", lang, "/home", Some(viewer), ctx)
             }
@@ -446,16 +444,12 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
 pub async fn member(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(raw): Path<String>,
+    id: Result<MemberPath, WebError>,
 ) -> Response {
     page(
         state,
         headers,
-        Box::new(move |s, viewer, lang| {
-            let id = domain::MemberId::parse(&raw)
-                .ok_or_else(|| WebError::not_found("no such member"))?;
-            member_page(s, viewer, lang, Some(id))
-        }),
+        Box::new(move |s, viewer, lang| member_page(s, viewer, lang, Some(id?.0))),
     )
     .await
 }
@@ -470,15 +464,14 @@ fn member_page(
     let catalog = s.0.catalogs.get(lang);
     let app = s.app();
     let community = app.community()?;
-    let tz = app.time_zone()?;
     let live = app.member_live(viewer, member)?;
+    let tz = live.today.window.tz.clone();
     let own = member.is_none() || member == viewer.user.member_id;
     let member_id = member
         .or(viewer.user.member_id)
         .ok_or_else(|| WebError::not_found("no member"))?;
     let name = app.member_name(member_id)?;
     let curve = app.member_curve(viewer, member, &RangeRequest::default())?;
-    let curve_dto = CurveDto::new(&curve, &tz);
     let has_production = curve.series.len() > 1;
     let (heading, active, path, api) = if own {
         (
@@ -522,7 +515,7 @@ fn member_page(
             "injection": catalog.energy_mwh(today.totals.injection_mwh),
             "offtake": catalog.energy_mwh(today.totals.offtake_mwh),
         },
-        "chart": chart(catalog, "curve", catalog.t(if own { "home_curve" } else { "member_curve" }), &format!("{api}/curve"), "day", &curve_dto)?,
+        "chart": chart(catalog, "curve", catalog.t(if own { "home_curve" } else { "member_curve" }), &format!("{api}/curve"), "day", &curve)?,
     });
     render(s, "home.html", lang, &path, Some(viewer), ctx)
 }
@@ -539,7 +532,6 @@ pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Res
             let catalog = s.0.catalogs.get(lang);
             let app = s.app();
             let community = app.community()?;
-            let tz = app.time_zone()?;
             let visibility = app.visibility(viewer)?;
             let today = RangeRequest::default();
             let mut ctx = json!({
@@ -581,7 +573,7 @@ pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Res
             ctx["charts"] = json!(true);
             ctx["today_label"] = json!(catalog.date(day.window.period.as_ref().map(|p| p.first).unwrap_or_default()));
             ctx["today"] = json!({
-                "until": catalog.t("home_today_until").replace("{time}", &time_of_day(day.summed_to.start_ms(), &tz)),
+                "until": catalog.t("home_today_until").replace("{time}", &time_of_day(day.summed_to.start_ms(), &day.window.tz)),
                 "consumption": catalog.energy_mwh(t.consumption_mwh),
                 "production": catalog.energy_mwh(t.production_mwh),
                 "used_at_home": catalog.energy_mwh(t.used_at_home_mwh),
@@ -605,7 +597,7 @@ pub async fn community(State(state): State<AppState>, headers: HeaderMap) -> Res
                 catalog.t("community_curve"),
                 "/api/v1/community/curve",
                 "day",
-                &CurveDto::new(&curve, &tz),
+                &curve,
             )?;
             ctx["cabin"] = json!(cabin);
             render(s, "community.html", lang, "/community", Some(viewer), ctx)

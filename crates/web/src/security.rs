@@ -46,11 +46,7 @@ pub async fn headers(req: Request, next: Next) -> Response {
 pub async fn timeout(limit: Duration, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => WebError(app::AppError {
-            retry_after_s: Some(5),
-            ..app::AppError::new(app::Kind::Unavailable, "the request took too long")
-        })
-        .into_response(),
+        Err(_) => WebError::unavailable("the request took too long", 5).into_response(),
     }
 }
 

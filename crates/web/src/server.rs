@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use runtime::CancellationToken;
 use tokio::net::TcpStream;
-use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use crate::access::ClientAddr;

@@ -25,14 +25,14 @@ struct WriteQuery {
 }
 
 /// The body, inflated when it says it is gzip, never beyond `limit` bytes.
-fn body_bytes(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Vec<u8>, WebError> {
+fn body_bytes(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, WebError> {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
     match encoding.as_str() {
-        "" | "identity" => Ok(body.to_vec()),
+        "" | "identity" => Ok(body),
         "gzip" | "x-gzip" => {
             let mut out = Vec::with_capacity((body.len() * 4).min(limit));
             flate2::read::GzDecoder::new(&body[..])
@@ -45,7 +45,7 @@ fn body_bytes(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Vec<u8>,
                     limit / (1024 * 1024)
                 )));
             }
-            Ok(out)
+            Ok(out.into())
         }
         other => Err(WebError::bad_request(format!(
             "Content-Encoding '{}' is not supported (gzip or none)",
@@ -79,11 +79,11 @@ fn writer(state: &AppState, token: Option<String>) -> Result<Writer, WebError> {
 }
 
 fn partial_write(errors: &[ingest::LineError], dropped: usize) -> Response {
-    let message = format!(
+    WebError::bad_request(format!(
         "partial write: {} dropped={dropped}",
         app::record::describe_errors(errors, 20)
-    );
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+    ))
+    .into_response()
 }
 
 /// `POST /write`: 204 when every line was stored; 400 "partial write" naming the refused lines
