@@ -28,7 +28,7 @@ impl Default for ConnectionLimits {
         ConnectionLimits {
             max_connections: 4096,
             max_per_client: 256,
-            drain: Duration::from_secs(10),
+            drain: Duration::from_secs(20),
         }
     }
 }

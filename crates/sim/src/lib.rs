@@ -11,5 +11,5 @@ mod seed;
 pub use generator::{
     solar_elevation_sin, Generator, Heating, Household, HouseholdDay, Rng, SeriesSpec,
 };
-pub use lines::{feed_body, write_line_protocol, Format};
+pub use lines::{write_line_protocol, Format};
 pub use seed::{seed, DemoAccount, DemoCommunity, DemoPlan};

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::{Generator, SeriesSpec};
+use crate::Generator;
 
 /// Text format of generated readings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,28 +72,6 @@ pub fn write_line_protocol(
     }
     out.flush()?;
     Ok(count)
-}
-
-/// What the demo's meters send for the instants after `last_ms` up to `now_ms`, as line
-/// protocol with millisecond stamps.
-pub fn feed_body(
-    generator: &Generator,
-    series: &[SeriesSpec],
-    last_ms: i64,
-    now_ms: i64,
-    step_ms: i64,
-) -> String {
-    let mut body = String::new();
-    let mut t = last_ms + step_ms;
-    while t <= now_ms {
-        let day = generator.local_day(t);
-        for s in series {
-            let w = generator.day(s.household, &day).power_w(s.kind, t);
-            body.push_str(&format!("power,sensor={} value={}i {t}\n", s.key, w as i64));
-        }
-        t += step_ms;
-    }
-    body
 }
 
 fn fmt_int(buf: &mut [u8; 24], v: i64) -> &[u8] {

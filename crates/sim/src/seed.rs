@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use domain::{
     ChannelId, ChannelKind, CommunityId, Interval, LocalDay, MemberKind, Point, Provenance, Role,
-    SeriesKey, Slot, TokenScope, Unit,
+    SeriesKey, Slot, Unit,
 };
 use store::{NewChannel, NewUser, Store, StoreError};
 
@@ -26,8 +26,6 @@ pub struct DemoAccount {
 pub struct DemoCommunity {
     pub community_id: CommunityId,
     pub accounts: Vec<DemoAccount>,
-    /// A community write token for the live feed.
-    pub feed_token: String,
     pub series: Vec<SeriesSpec>,
 }
 
@@ -161,7 +159,6 @@ pub fn seed(
     }
     let cabin_key = key("cabine1")?;
     let coordinator_hash = app::auth::hash_password("demo-coordination");
-    let feed_token = app::auth::new_secret();
     let half = member_ids.len() / 2;
     let cabin = store.write(|tx| {
         let meter = tx.meters().add(community, None, "cabine-BT-1")?;
@@ -190,13 +187,6 @@ pub fn seed(
             member_id: None,
             lang: "fr".into(),
         })?;
-        tx.tokens().create(
-            &app::auth::secret_hash(&feed_token),
-            community,
-            TokenScope::CommunityWrite,
-            "demo live feed",
-            plan.now_ms,
-        )?;
         Ok(cabin)
     })?;
     accounts.insert(
@@ -298,7 +288,6 @@ pub fn seed(
     Ok(DemoCommunity {
         community_id: community,
         accounts,
-        feed_token,
         series,
     })
 }

@@ -37,6 +37,14 @@ pub fn assert_totals_consistent(store: &Store, community: domain::CommunityId, c
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// A TCP port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
 /// A name no other test of any process uses.
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()

@@ -24,13 +24,6 @@ fn find_bin() -> Option<PathBuf> {
     versions.pop()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn as_postgres(bin: &Path, program: &str, args: &[&str]) -> std::process::Output {
     Command::new("runuser")
         .args(["-u", "postgres", "--"])
@@ -87,7 +80,7 @@ impl PrivatePostgres {
         let pg = PrivatePostgres {
             dir,
             bin,
-            port: free_port(),
+            port: crate::free_port(),
         };
         pg.pg_ctl("start");
         Some(pg)

@@ -3,7 +3,6 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context;
 use app::admin::ChannelRef;
@@ -242,13 +241,7 @@ pub enum TokenCommand {
 }
 
 fn app(config: &Path) -> anyhow::Result<App> {
-    let config = crate::config::Config::load(config)?;
-    let (store, community) = config.open_store()?;
-    Ok(App::new(
-        Arc::new(store),
-        Arc::new(app::SystemClock),
-        config.app_settings(community),
-    ))
+    crate::config::Config::load(config)?.open_app()
 }
 
 fn password() -> anyhow::Result<String> {

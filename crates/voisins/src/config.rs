@@ -46,20 +46,27 @@ struct RawServer {
     shutdown_seconds: u64,
 }
 
+/// The defaults of the file are those of the parts it configures.
+fn app_defaults() -> app::Settings {
+    app::Settings::new(domain::CommunityId::new(1))
+}
+
 impl Default for RawServer {
     fn default() -> Self {
+        let web = web::WebConfig::default();
+        let connections = runtime::ConnectionLimits::default();
         RawServer {
             listen: "127.0.0.1:8080".into(),
             cookie_secure: SecureSetting::Word("auto".into()),
-            session_hours: 336,
-            max_body_mib: 64,
-            header_read_timeout_seconds: 10,
-            request_timeout_seconds: 60,
-            max_connections: 4096,
-            max_connections_per_client: 256,
+            session_hours: app_defaults().session_hours,
+            max_body_mib: web.max_body_bytes / (1024 * 1024),
+            header_read_timeout_seconds: web::HttpLimits::default().header_read_timeout.as_secs(),
+            request_timeout_seconds: web.request_timeout.as_secs(),
+            max_connections: connections.max_connections,
+            max_connections_per_client: connections.max_per_client,
             client_address_header: String::new(),
-            password_checks_at_once: 2,
-            shutdown_seconds: 20,
+            password_checks_at_once: web.hashing_concurrency,
+            shutdown_seconds: connections.drain.as_secs(),
         }
     }
 }
@@ -76,12 +83,13 @@ struct RawStore {
 
 impl Default for RawStore {
     fn default() -> Self {
+        let store = store::StoreSettings::default();
         RawStore {
             url: "sqlite:data/voisins.db".into(),
-            raw_retention_days: 0,
-            sqlite_cache_mib: 4,
-            read_connections: 4,
-            check_at_start: true,
+            raw_retention_days: store.raw_retention_days.unwrap_or(0),
+            sqlite_cache_mib: store.sqlite_cache_kib / 1024,
+            read_connections: store.readers,
+            check_at_start: store.check_at_open,
         }
     }
 }
@@ -117,9 +125,9 @@ struct RawIngest {
 impl Default for RawIngest {
     fn default() -> Self {
         RawIngest {
-            series_tag: "sensor".into(),
-            new_series_per_hour: 60,
-            max_unassigned_channels: 500,
+            series_tag: web::WebConfig::default().series_tag,
+            new_series_per_hour: app_defaults().new_series_per_hour,
+            max_unassigned_channels: app_defaults().max_unassigned_channels,
         }
     }
 }
@@ -132,7 +140,9 @@ struct RawPrivacy {
 
 impl Default for RawPrivacy {
     fn default() -> Self {
-        RawPrivacy { min_group_size: 5 }
+        RawPrivacy {
+            min_group_size: app_defaults().min_group_size,
+        }
     }
 }
 
@@ -147,7 +157,7 @@ impl Default for RawWeb {
     fn default() -> Self {
         RawWeb {
             i18n_dir: String::new(),
-            silent_after_minutes: 30,
+            silent_after_minutes: app_defaults().silent_after_minutes,
         }
     }
 }
@@ -164,16 +174,15 @@ pub struct Config {
     pub counter_fill_max_ms: i64,
     pub web: web::WebConfig,
     pub http: web::HttpLimits,
+    /// Also the shutdown deadline (`drain`).
     pub connections: runtime::ConnectionLimits,
-    pub shutdown: Duration,
     pub session_hours: i64,
-    pub limits: PowerLimits,
     pub min_group_size: usize,
     pub new_series_per_hour: u32,
     pub max_unassigned_channels: i64,
     pub silent_after_minutes: i64,
-    /// Whether `cookie_secure` was given explicitly (for warnings).
-    cookie_secure_explicit: bool,
+    /// `cookie_secure` as written: `None` for "auto" (secure unless listening on loopback).
+    cookie_secure_setting: Option<bool>,
 }
 
 impl std::fmt::Debug for Config {
@@ -189,8 +198,12 @@ impl std::fmt::Debug for Config {
             .field("web", &self.web)
             .field("http", &self.http)
             .field("connections", &self.connections)
-            .field("limits", &self.limits)
+            .field("session_hours", &self.session_hours)
             .field("min_group_size", &self.min_group_size)
+            .field("new_series_per_hour", &self.new_series_per_hour)
+            .field("max_unassigned_channels", &self.max_unassigned_channels)
+            .field("silent_after_minutes", &self.silent_after_minutes)
+            .field("cookie_secure_setting", &self.cookie_secure_setting)
             .finish()
     }
 }
@@ -212,6 +225,12 @@ fn redact_password(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// Whether session cookies are marked `Secure`: as written, or ("auto") unless the server
+/// listens on loopback only.
+fn secure_cookies(setting: Option<bool>, listen: SocketAddr) -> bool {
+    setting.unwrap_or(!listen.ip().is_loopback())
 }
 
 fn positive(value: u64, name: &str, max: u64) -> anyhow::Result<u64> {
@@ -292,9 +311,9 @@ impl Config {
         raw.limits
             .validate()
             .map_err(|e| anyhow::anyhow!("[limits] {e}"))?;
-        let (cookie_secure, cookie_secure_explicit) = match &s.cookie_secure {
-            SecureSetting::Flag(b) => (*b, true),
-            SecureSetting::Word(w) if w == "auto" => (!listen.ip().is_loopback(), false),
+        let cookie_secure_setting = match &s.cookie_secure {
+            SecureSetting::Flag(b) => Some(*b),
+            SecureSetting::Word(w) if w == "auto" => None,
             SecureSetting::Word(w) => {
                 bail!("[server] cookie_secure = '{w}': true, false or \"auto\"")
             }
@@ -334,15 +353,15 @@ impl Config {
             max_gap_ms: raw.community.max_gap_minutes * 60_000,
             counter_fill_max_ms: raw.community.counter_fill_max_hours * 3_600_000,
             web: web::WebConfig {
-                cookie_secure,
+                cookie_secure: secure_cookies(cookie_secure_setting, listen),
                 series_tag: raw.ingest.series_tag,
                 i18n_dir,
                 max_body_bytes,
-                max_form_bytes: 16 * 1024,
                 request_timeout: Duration::from_secs(s.request_timeout_seconds),
                 client_address_header: (!s.client_address_header.is_empty())
                     .then(|| s.client_address_header.clone()),
                 hashing_concurrency: s.password_checks_at_once,
+                ..web::WebConfig::default()
             },
             http: web::HttpLimits {
                 header_read_timeout: Duration::from_secs(s.header_read_timeout_seconds),
@@ -353,15 +372,21 @@ impl Config {
                 max_per_client: s.max_connections_per_client,
                 drain: Duration::from_secs(s.shutdown_seconds),
             },
-            shutdown: Duration::from_secs(s.shutdown_seconds),
             session_hours: s.session_hours,
-            limits: raw.limits,
             min_group_size: raw.privacy.min_group_size,
             new_series_per_hour: raw.ingest.new_series_per_hour,
             max_unassigned_channels: raw.ingest.max_unassigned_channels,
             silent_after_minutes: raw.web.silent_after_minutes,
-            cookie_secure_explicit,
+            cookie_secure_setting,
         })
+    }
+
+    /// The configuration serving on `addr` instead of `[server] listen` (`--listen`): an
+    /// "auto" `cookie_secure` follows the address actually served.
+    pub fn listening_on(mut self, addr: SocketAddr) -> Config {
+        self.listen = addr;
+        self.web.cookie_secure = secure_cookies(self.cookie_secure_setting, addr);
+        self
     }
 
     /// What is legal but worth a second look.
@@ -373,7 +398,8 @@ impl Config {
                     "session cookies are not marked Secure: fine for plain HTTP on this machine ({}); behind an HTTPS proxy set [server] cookie_secure = true",
                     self.listen
                 ));
-            } else if self.cookie_secure_explicit {
+            } else {
+                // Only an explicit `false` leaves cookies insecure off loopback.
                 out.push(format!(
                     "session cookies are not marked Secure while the server listens on {}: anyone on the network can read them unless HTTPS is in front",
                     self.listen
@@ -399,6 +425,9 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let community = match existing.first() {
             Some(c) => {
+                for w in self.creation_only_differences(c) {
+                    eprintln!("warning: {w}");
+                }
                 if c.counter_fill_max_ms != self.counter_fill_max_ms {
                     store
                         .write(|tx| {
@@ -425,11 +454,50 @@ impl Config {
         Ok((store, community))
     }
 
+    /// Settings of `[community]` that apply when the community is created only, and that the
+    /// file now gives differently.
+    fn creation_only_differences(&self, c: &domain::Community) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut differs = |key: &str, file: String, stored: String| {
+            if file != stored {
+                out.push(format!(
+                    "[community] {key} = {file} applies when the community is created; it was created with {stored}, which stays"
+                ));
+            }
+        };
+        differs(
+            "name",
+            format!("'{}'", self.community_name),
+            format!("'{}'", c.name),
+        );
+        differs(
+            "timezone",
+            format!("'{}'", self.timezone),
+            format!("'{}'", c.timezone),
+        );
+        differs(
+            "max_gap_minutes",
+            (self.max_gap_ms / 60_000).to_string(),
+            (c.max_gap_ms / 60_000).to_string(),
+        );
+        out
+    }
+
+    /// Opens the store and the use cases over it, for one command.
+    pub fn open_app(&self) -> anyhow::Result<app::App> {
+        let (store, community) = self.open_store()?;
+        Ok(app::App::new(
+            std::sync::Arc::new(store),
+            std::sync::Arc::new(app::SystemClock),
+            self.app_settings(community),
+        ))
+    }
+
     /// The use cases' settings for the community.
     pub fn app_settings(&self, community: domain::CommunityId) -> app::Settings {
         app::Settings {
             community_id: community,
-            limits: self.limits,
+            limits: self.store.limits,
             min_group_size: self.min_group_size,
             session_hours: self.session_hours,
             new_series_per_hour: self.new_series_per_hour,
@@ -455,6 +523,24 @@ mod tests {
             format!("{defaults:?}"),
             "the example shows the defaults"
         );
+    }
+
+    #[test]
+    fn auto_secure_cookies_follow_the_address_served() {
+        // `serve --listen 0.0.0.0:…` on the default file: cookies must be Secure.
+        let c = Config::parse("", Path::new(".")).unwrap();
+        assert!(!c.web.cookie_secure, "loopback by default");
+        let open = c.listening_on("0.0.0.0:8080".parse().unwrap());
+        assert!(open.web.cookie_secure);
+        assert!(open.warnings().is_empty(), "{:?}", open.warnings());
+        let back = open.listening_on("127.0.0.1:9000".parse().unwrap());
+        assert!(!back.web.cookie_secure);
+        assert!(back.warnings()[0].contains("127.0.0.1:9000"));
+        let explicit = Config::parse("[server]\ncookie_secure = false", Path::new("."))
+            .unwrap()
+            .listening_on("0.0.0.0:8080".parse().unwrap());
+        assert!(!explicit.web.cookie_secure);
+        assert!(explicit.warnings()[0].contains("anyone on the network"));
     }
 
     #[test]

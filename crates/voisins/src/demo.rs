@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
-use sim::{DemoPlan, Generator, SeriesSpec};
+use sim::{DemoPlan, Generator};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -38,9 +38,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     crate::cli::init_logging();
     anyhow::ensure!(args.step_seconds > 0, "--step-seconds must be positive");
     let db = args.data.join("demo.db");
-    let mut config = crate::config::Config::parse("", &args.data)?;
+    let mut config = crate::config::Config::parse("", &args.data)?.listening_on(args.listen);
     config.store_url = format!("sqlite:{}", db.display());
-    config.listen = args.listen;
     let generator = Generator::new(args.seed, args.households, 0.5, 1);
     let step_ms = args.step_seconds * 1000;
     if args.seed_only {
@@ -57,9 +56,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .status()
         .context("seeding the demo store")?;
     anyhow::ensure!(status.success(), "seeding the demo store failed ({status})");
-    let store = Arc::new(
-        store::Store::open_sqlite(&db, config.store.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
-    );
+    // The store was checked when the seeding process created it a moment ago.
+    let settings = store::StoreSettings {
+        check_at_open: false,
+        ..config.store.clone()
+    };
+    let store =
+        Arc::new(store::Store::open_sqlite(&db, settings).map_err(|e| anyhow::anyhow!("{e}"))?);
     let community = store
         .read(|tx| tx.communities().list())
         .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -76,24 +79,23 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("  write token for /write and /api/v1/readings: {token}\n");
     let now = app::Clock::now_ms(&app::SystemClock) / step_ms * step_ms;
-    let series = generator.series();
     crate::serve::tokio_runtime(&config)?.block_on(crate::serve::serve(
         store,
         &config,
         community,
-        args.listen,
-        move |supervisor, addr, blocking| {
+        move |supervisor, addr| {
             let feed = Feed {
-                url: format!("http://{addr}/write?precision=ms"),
+                url: format!("http://{addr}/write"),
                 token,
                 generator: Arc::new(generator),
-                series: Arc::new(series),
                 last_ms: Arc::new(Mutex::new(now)),
                 step_ms,
+                // Its own thread for the HTTP call: the server's blocking pool is for the store.
+                blocking: runtime::Blocking::new(1, 1),
             };
             supervisor.spawn("demo meters", move |shutdown| {
-                let (feed, blocking) = (feed.clone(), blocking.clone());
-                async move { feed.run(blocking, shutdown).await }
+                let feed = feed.clone();
+                async move { feed.run(shutdown).await }
             });
         },
     ))
@@ -155,17 +157,13 @@ struct Feed {
     url: String,
     token: String,
     generator: Arc<Generator>,
-    series: Arc<Vec<SeriesSpec>>,
     last_ms: Arc<Mutex<i64>>,
     step_ms: i64,
+    blocking: runtime::Blocking,
 }
 
 impl Feed {
-    async fn run(
-        self,
-        blocking: runtime::Blocking,
-        shutdown: runtime::CancellationToken,
-    ) -> Result<(), String> {
+    async fn run(self, shutdown: runtime::CancellationToken) -> Result<(), String> {
         let agent = ureq::AgentBuilder::new()
             .timeout(std::time::Duration::from_secs(30))
             .build();
@@ -180,14 +178,27 @@ impl Feed {
             if now <= last {
                 continue;
             }
-            let body = sim::feed_body(&self.generator, &self.series, last, now, self.step_ms);
+            // The instants after the last one sent, up to now.
+            let mut body = Vec::new();
+            if let Err(e) = sim::write_line_protocol(
+                &self.generator,
+                last + self.step_ms,
+                now + self.step_ms,
+                self.step_ms,
+                sim::Format::LineProtocol,
+                &mut body,
+                &mut |_, _| {},
+            ) {
+                return Err(format!("demo meters: {e}"));
+            }
             let (agent, url, token) = (agent.clone(), self.url.clone(), self.token.clone());
-            let sent = blocking
+            let sent = self
+                .blocking
                 .run(move || {
                     agent
                         .post(&url)
                         .set("Authorization", &format!("Token {token}"))
-                        .send_string(&body)
+                        .send_bytes(&body)
                         .map(drop)
                         .map_err(|e| e.to_string())
                 })

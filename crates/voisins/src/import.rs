@@ -2,11 +2,9 @@
 //! progress bar and a summary per file. Rejected rows are listed by line; good rows are kept.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context;
 use app::import::{ImportFormat, ImportOptions};
-use app::App;
 use clap::{Args, ValueEnum};
 use domain::{ChannelKind, MeterId};
 use ingest::csv::ColumnMapping;
@@ -60,13 +58,7 @@ pub struct CsvArgs {
 }
 
 pub fn run(config_path: &Path, args: CsvArgs) -> anyhow::Result<()> {
-    let config = crate::config::Config::load(config_path)?;
-    let (store, community) = config.open_store()?;
-    let app = App::new(
-        Arc::new(store),
-        Arc::new(app::SystemClock),
-        config.app_settings(community),
-    );
+    let app = crate::config::Config::load(config_path)?.open_app()?;
     let mapping = ColumnMapping::parse(&args.columns).map_err(anyhow::Error::msg)?;
     let channel = || {
         args.channel

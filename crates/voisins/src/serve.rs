@@ -25,28 +25,26 @@ pub fn tokio_runtime(config: &Config) -> anyhow::Result<tokio::runtime::Runtime>
 pub fn run_from_config(path: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
     crate::cli::init_logging();
     let config = Config::load(path)?;
+    let config = match listen {
+        Some(addr) => config.listening_on(addr),
+        None => config,
+    };
     for w in config.warnings() {
         tracing::warn!("{w}");
     }
     let (store, community) = config.open_store()?;
-    tokio_runtime(&config)?.block_on(serve(
-        Arc::new(store),
-        &config,
-        community,
-        listen.unwrap_or(config.listen),
-        |_, _, _| {},
-    ))
+    tokio_runtime(&config)?.block_on(serve(Arc::new(store), &config, community, |_, _| {}))
 }
 
-/// Serves until Ctrl-C or SIGTERM. `extra` may add tasks once the address is known (the
-/// demo's live meters).
+/// Serves on `config.listen` until Ctrl-C or SIGTERM. `extra` may add tasks once the address
+/// is known (the demo's live meters).
 pub async fn serve(
     store: Arc<Store>,
     config: &Config,
     community: domain::CommunityId,
-    listen: SocketAddr,
-    extra: impl FnOnce(&mut Supervisor, SocketAddr, Blocking),
+    extra: impl FnOnce(&mut Supervisor, SocketAddr),
 ) -> anyhow::Result<()> {
+    let listen = config.listen;
     let app = Arc::new(App::new(
         store.clone(),
         Arc::new(SystemClock),
@@ -100,13 +98,13 @@ pub async fn serve(
             }
         }
     });
-    extra(&mut supervisor, addr, blocking.clone());
+    extra(&mut supervisor, addr);
     tracing::info!(%addr, backend = store.backend_name(), "Voisins is serving on http://{addr}");
     tokio::select! {
         _ = shutdown_signal() => {}
         _ = stopped_rx => tracing::error!("the HTTP server stopped"),
     }
-    supervisor.shutdown(config.shutdown).await;
+    supervisor.shutdown(config.connections.drain).await;
     let s = store.clone();
     blocking
         .run(move || s.checkpoint())

@@ -4,19 +4,10 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{json, Value};
-
-fn find_program(name: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
-}
 
 struct Driver {
     child: Child,
@@ -121,18 +112,22 @@ fn resident_sees_the_load_curve_in_chromium() {
         (find_program("chromedriver"), find_program("chromium"))
     else {
         assert!(
-            std::env::var("VOISINS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+            !testkit::services_required(),
             "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
         );
         eprintln!("chromium or chromedriver missing: browser test skipped");
         return;
     };
-    // A small demo community, live up to now, served the way `voisins serve` serves it.
+    // A small demo community, live up to now, served by `voisins serve`.
     let dir = TempDir::new("browser");
-    let store = Arc::new(
-        store::Store::open_sqlite(&dir.path().join("v.db"), store::StoreSettings::default())
-            .unwrap(),
-    );
+    let port = free_port();
+    let config = write_config(dir.path(), port);
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let store = store::Store::open_sqlite(
+        &dir.path().join("data/voisins.db"),
+        store::StoreSettings::default(),
+    )
+    .unwrap();
     let generator = sim::Generator::new(3, 6, 0.5, 0);
     let now = jiff::Timestamp::now().as_millisecond() / 8000 * 8000;
     let plan = sim::DemoPlan {
@@ -143,39 +138,10 @@ fn resident_sees_the_load_curve_in_chromium() {
         now_ms: now,
     };
     let demo = sim::seed(&store, &generator, &plan, &mut |_, _, _| {}).unwrap();
-    let app = Arc::new(app::App::new(
-        store,
-        Arc::new(app::SystemClock),
-        app::Settings::new(demo.community_id),
-    ));
-    let blocking = runtime::Blocking::new(4, 64);
-    let state = web::AppState::new(app, blocking, web::WebConfig::default()).unwrap();
-    let router = web::router(state);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        tokio::runtime::Runtime::new()
-            .unwrap()
-            .block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                runtime::serve_tcp(
-                    listener,
-                    runtime::ConnectionLimits::default(),
-                    runtime::CancellationToken::new(),
-                    move |s, peer, shutdown| {
-                        web::serve_connection(
-                            s,
-                            peer,
-                            router.clone(),
-                            web::HttpLimits::default(),
-                            shutdown,
-                        )
-                    },
-                )
-                .await;
-            });
-    });
-    let addr = rx.recv().unwrap();
+    drop(store);
+    let mut server = start_server(&config, &dir.path().join("server.log"));
+    wait_healthy(port, &mut server);
+    let addr = format!("127.0.0.1:{port}");
 
     let driver = start_driver(&chromedriver, &chromium);
     driver.call(

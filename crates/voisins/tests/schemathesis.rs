@@ -11,11 +11,7 @@ use std::sync::Arc;
 use common::*;
 
 fn schemathesis() -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("schemathesis"))
-            .find(|p| p.is_file())
-    });
+    let found = find_program("schemathesis");
     if found.is_none() {
         assert!(
             !testkit::services_required(),
@@ -66,7 +62,7 @@ fn the_api_conforms_to_its_description() {
     let port = free_port();
     let config = write_config(dir.path(), port);
     let now = app::Clock::now_ms(&app::SystemClock) / 8000 * 8000;
-    let demo = {
+    let (demo, write_token) = {
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         let store = Arc::new(
             store::Store::open_sqlite(
@@ -82,13 +78,26 @@ fn the_api_conforms_to_its_description() {
             step_ms: 8000,
             now_ms: now,
         };
-        sim::seed(
+        let demo = sim::seed(
             &store,
             &sim::Generator::new(7, 6, 0.5, 0),
             &plan,
             &mut |_, _, _| {},
         )
-        .unwrap()
+        .unwrap();
+        let token = app::auth::new_secret();
+        store
+            .write(|tx| {
+                tx.tokens().create(
+                    &app::auth::secret_hash(&token),
+                    demo.community_id,
+                    domain::TokenScope::CommunityWrite,
+                    "schemathesis",
+                    now,
+                )
+            })
+            .unwrap();
+        (demo, token)
     };
     let mut server = start_server(&config, &dir.path().join("server.log"));
     wait_healthy(port, &mut server);
@@ -129,7 +138,7 @@ fn the_api_conforms_to_its_description() {
         &st,
         dir.path(),
         port,
-        &format!("Authorization: Token {}", demo.feed_token),
+        &format!("Authorization: Token {write_token}"),
         &[
             "--include-path",
             "/write",

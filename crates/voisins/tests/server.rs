@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -43,7 +43,6 @@ fn half_sent_requests_from_one_client_do_not_starve_the_others() {
         }
         assert!(held.len() > 1000, "the flood connected: {}", held.len());
         // Everyone else is still served, at once.
-        let t = Instant::now();
         let health = tokio::task::spawn_blocking(move || {
             ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(5))
@@ -56,18 +55,27 @@ fn half_sent_requests_from_one_client_do_not_starve_the_others() {
         .await
         .unwrap();
         assert_eq!(health.ok(), Some(200), "/health answered while flooded");
-        assert!(t.elapsed() < Duration::from_secs(5));
         // After the header time, the slow connections are closed by the server.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let mut closed = 0;
         for s in held.iter_mut() {
-            let mut buf = [0u8; 512];
-            match tokio::time::timeout(Duration::from_millis(20), s.read(&mut buf)).await {
-                Ok(Ok(0)) | Ok(Err(_)) => closed += 1,
-                Ok(Ok(_)) => closed += 1, // an error answer, then the close
-                Err(_) => {}
+            if closed_by_server(s).await {
+                closed += 1;
             }
         }
         assert_eq!(closed, held.len(), "every half-sent connection was closed");
     });
+}
+
+/// Whether the server closed the connection: reads (an error answer may come first) until
+/// the end of the stream.
+async fn closed_by_server(s: &mut tokio::net::TcpStream) -> bool {
+    let mut buf = [0u8; 512];
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
+    }
 }
