@@ -311,6 +311,32 @@ impl App {
         Ok((community, tz))
     }
 
+    /// The member a viewer asks about (its own with `None`), the community, the window of
+    /// `req` and the member's channels.
+    fn member_scope(
+        &self,
+        tx: &mut Tx<'_>,
+        viewer: &Viewer,
+        member: Option<MemberId>,
+        req: &RangeRequest,
+        now_ms: i64,
+    ) -> Result<(Community, Window, MemberSet), AppError> {
+        let member = self.member_for(tx, viewer, member)?;
+        let (community, tz) = self.community_in(tx)?;
+        let window = Window::resolve(req, &tz, now_ms)?;
+        let set = MemberSet::one(member, tx.channels().of_member(member)?);
+        Ok((community, window, set))
+    }
+
+    /// How the community's counters of `kind` are read (the rule of the store's quarter-hours).
+    fn counter_rules(&self, community: &Community, kind: Option<ChannelKind>) -> CounterRules {
+        CounterRules::new(
+            community.max_gap_ms,
+            community.counter_fill_max_ms,
+            self.settings.limits.max_w(kind),
+        )
+    }
+
     /// The community's members and their channels, when the viewer may see community figures.
     fn community_scope(&self, tx: &mut Tx<'_>, viewer: &Viewer) -> Result<Scope, AppError> {
         let (community, tz) = self.community_in(tx)?;
@@ -353,10 +379,7 @@ impl App {
     ) -> Result<PeriodTotals, AppError> {
         let now = self.now_ms();
         self.read(|tx| {
-            let member = self.member_for(tx, viewer, member)?;
-            let (_, tz) = self.community_in(tx)?;
-            let window = Window::resolve(req, &tz, now)?;
-            let set = MemberSet::one(member, tx.channels().of_member(member)?);
+            let (_, window, set) = self.member_scope(tx, viewer, member, req, now)?;
             totals_in(tx, &set, window, now)
         })
     }
@@ -383,19 +406,15 @@ impl App {
     ) -> Result<MemberLive, AppError> {
         let now = self.now_ms();
         self.read(|tx| {
-            let member = self.member_for(tx, viewer, member)?;
-            let (community, tz) = self.community_in(tx)?;
-            let channels = tx.channels().of_member(member)?;
-            let meters = tx.meters().of_member(member)?;
+            let (community, window, set) =
+                self.member_scope(tx, viewer, member, &RangeRequest::default(), now)?;
+            let (member, channels) = &set.members[0];
+            let meters = tx.meters().of_member(*member)?;
             let mut as_of: Option<i64> = None;
             let mut latest = |tx: &mut Tx<'_>,
                               kind: ChannelKind|
              -> Result<Option<f64>, AppError> {
-                let rules = CounterRules::new(
-                    community.max_gap_ms,
-                    community.counter_fill_max_ms,
-                    self.settings.limits.max_w(Some(kind)),
-                );
+                let rules = self.counter_rules(&community, Some(kind));
                 let mut total: Option<f64> = None;
                 for c in channels.iter().filter(|c| c.kind_at(now) == Some(kind)) {
                     let last = tx.points().last(c.id, 2, now)?;
@@ -418,8 +437,6 @@ impl App {
             };
             let consumption_w = latest(tx, ChannelKind::Consumption)?;
             let production_w = latest(tx, ChannelKind::Production)?;
-            let window = Window::resolve(&RangeRequest::default(), &tz, now)?;
-            let set = MemberSet::one(member, channels);
             Ok(MemberLive {
                 consumption_w,
                 production_w,
@@ -439,10 +456,7 @@ impl App {
     ) -> Result<Curve, AppError> {
         let now = self.now_ms();
         self.read(|tx| {
-            let member = self.member_for(tx, viewer, member)?;
-            let (community, tz) = self.community_in(tx)?;
-            let window = Window::resolve(req, &tz, now)?;
-            let set = MemberSet::one(member, tx.channels().of_member(member)?);
+            let (community, window, set) = self.member_scope(tx, viewer, member, req, now)?;
             let channels = &set.members[0].1;
             let flow_channels: Vec<&Channel> = channels
                 .iter()
@@ -451,7 +465,7 @@ impl App {
             let raw =
                 window.span_ms() <= 2 * 86_400_000 && raw_serves(tx, &flow_channels, &window)?;
             let resolution_s = resolution_for(window.span_ms(), raw);
-            let bounds = buckets(&window, resolution_s, &tz)?;
+            let bounds = buckets(&window, resolution_s, &window.tz)?;
             let (n_cons, n_prod) = set.channel_counts();
             let mut cons = Acc::new(SeriesKind::Consumption, bounds.len(), n_cons);
             let mut prod = Acc::new(SeriesKind::Production, bounds.len(), n_prod);
@@ -466,11 +480,7 @@ impl App {
                     };
                     // The rules and reach of the store's quarter-hours, so a minute's energy
                     // is the same energy.
-                    let rules = CounterRules::new(
-                        community.max_gap_ms,
-                        community.counter_fill_max_ms,
-                        self.settings.limits.max_w(kind),
-                    );
+                    let rules = self.counter_rules(&community, kind);
                     let reach = rules.reach_ms(c.unit);
                     let points = tx.points().range(
                         c.id,
