@@ -12,7 +12,7 @@
 
 use analytics::flows::Totals;
 use analytics::quarter_hour::{self, CounterRules};
-use domain::{Channel, ChannelKind, Community, Member, MemberId, Meter, Slot, Unit, SLOT_MS};
+use domain::{Channel, ChannelKind, Community, MemberId, Slot, Unit, SLOT_MS};
 use jiff::tz::TimeZone;
 use store::Tx;
 
@@ -96,15 +96,6 @@ pub struct CabinView {
     /// Quarter-hours in which the cabin sent energy upstream.
     pub reverse_flow_slots: usize,
     pub slots: usize,
-}
-
-/// A coordinator's line about one member.
-#[derive(Debug, Clone)]
-pub struct MemberRow {
-    pub member: Member,
-    pub meters: Vec<(Meter, Vec<Channel>)>,
-    /// Whether this coordinator may open the member's curve now.
-    pub curve_visible: bool,
 }
 
 /// Live power is taken from readings at most this old.
@@ -630,50 +621,5 @@ impl App {
                 .then(|| (view.members_net_mwh as f64 / view.measured_mwh as f64).min(1.0));
             Ok(Some(view))
         })
-    }
-
-    /// Members with their meters and channels, for coordinators.
-    pub fn members_overview(
-        &self,
-        viewer: &Viewer,
-    ) -> Result<(Vec<MemberRow>, Vec<Channel>), AppError> {
-        if !viewer.is_coordinator() {
-            return Err(AppError::forbidden("coordinators only"));
-        }
-        let vis = self.visibility(viewer)?;
-        let community = self.community_id();
-        self.store
-            .read(|tx| {
-                let members = tx.members().list(community)?;
-                let meters = tx.meters().list(community)?;
-                let channels = tx.channels().list(community)?;
-                let rows = members
-                    .into_iter()
-                    .map(|m| MemberRow {
-                        meters: meters
-                            .iter()
-                            .filter(|x| x.member_id == Some(m.id))
-                            .map(|x| {
-                                (
-                                    x.clone(),
-                                    channels
-                                        .iter()
-                                        .filter(|c| c.meter_id == Some(x.id))
-                                        .cloned()
-                                        .collect(),
-                                )
-                            })
-                            .collect(),
-                        curve_visible: vis.individuals.contains(&m.id),
-                        member: m,
-                    })
-                    .collect();
-                let unassigned = channels
-                    .into_iter()
-                    .filter(|c| c.configs.is_empty())
-                    .collect();
-                Ok((rows, unassigned))
-            })
-            .map_err(AppError::from)
     }
 }

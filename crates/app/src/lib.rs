@@ -14,6 +14,7 @@ pub mod dashboard;
 mod flows;
 pub mod housekeeping;
 pub mod import;
+pub mod members;
 pub mod period;
 pub mod ports;
 pub mod record;

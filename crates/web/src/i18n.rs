@@ -4,11 +4,32 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const BUILT_IN: &[(&str, &str)] = &[
-    ("fr", include_str!("../i18n/fr.toml")),
-    ("nl", include_str!("../i18n/nl.toml")),
-    ("en", include_str!("../i18n/en.toml")),
-];
+/// Built-in catalogues, one file per area of the product (`i18n/LANG/AREA.toml`): `common`
+/// (the frame, login, errors), `dashboards` (home, community, charts), `coord` (coordinators).
+macro_rules! catalogue {
+    ($lang:literal) => {
+        (
+            $lang,
+            &[
+                (
+                    "common",
+                    include_str!(concat!("../i18n/", $lang, "/common.toml")),
+                ),
+                (
+                    "dashboards",
+                    include_str!(concat!("../i18n/", $lang, "/dashboards.toml")),
+                ),
+                (
+                    "coord",
+                    include_str!(concat!("../i18n/", $lang, "/coord.toml")),
+                ),
+            ],
+        )
+    };
+}
+
+const BUILT_IN: &[(&str, &[(&str, &str)])] =
+    &[catalogue!("fr"), catalogue!("nl"), catalogue!("en")];
 
 /// The default language.
 pub const DEFAULT_LANG: &str = "fr";
@@ -132,8 +153,20 @@ impl Catalogs {
     /// The built-in catalogues plus every `LANG.toml` in `extra_dir`.
     pub fn load(extra_dir: Option<&Path>) -> Result<Catalogs, String> {
         let mut by_lang = BTreeMap::new();
-        for (lang, text) in BUILT_IN {
-            by_lang.insert(lang.to_string(), parse(lang, text, "built-in")?);
+        for (lang, areas) in BUILT_IN {
+            let mut catalog = Catalog {
+                lang: lang.to_string(),
+                texts: BTreeMap::new(),
+            };
+            for (area, text) in *areas {
+                let part = parse(lang, text, &format!("i18n/{lang}/{area}.toml"))?;
+                for (k, v) in part.texts {
+                    if catalog.texts.insert(k.clone(), v).is_some() {
+                        return Err(format!("catalogue {lang}: '{k}' is defined twice"));
+                    }
+                }
+            }
+            by_lang.insert(lang.to_string(), catalog);
         }
         if let Some(dir) = extra_dir {
             let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -118,7 +118,7 @@ pub struct Route {
     handler: MethodRouter<AppState>,
 }
 
-fn route(
+pub(crate) fn route(
     path: &'static str,
     methods: &'static [Method],
     documented: bool,
@@ -132,35 +132,21 @@ fn route(
     }
 }
 
-const GET: &[Method] = &[Method::GET];
-const POST: &[Method] = &[Method::POST];
-const GET_POST: &[Method] = &[Method::GET, Method::POST];
+pub(crate) const GET: &[Method] = &[Method::GET];
+pub(crate) const POST: &[Method] = &[Method::POST];
+pub(crate) const GET_POST: &[Method] = &[Method::GET, Method::POST];
 
 /// The route table: every path the server answers, in one place.
 pub fn routes(config: &WebConfig) -> Vec<Route> {
     // Every other route keeps the router's small form limit. Compressed bodies are inflated
     // up to the same limit (see `writes`).
     let write = DefaultBodyLimit::max(config.max_body_bytes);
-    vec![
+    let pages = pages::session::routes()
+        .into_iter()
+        .chain(pages::dashboards::routes())
+        .chain(pages::coord::routes());
+    let api = vec![
         route("/", GET, false, get(pages::root)),
-        route(
-            "/login",
-            GET_POST,
-            false,
-            get(pages::login_form).post(pages::login),
-        ),
-        route("/logout", POST, false, post(pages::logout)),
-        route(
-            "/logout/everywhere",
-            POST,
-            false,
-            post(pages::logout_everywhere),
-        ),
-        route("/lang/{code}", GET, false, get(pages::set_lang)),
-        route("/home", GET, false, get(pages::home)),
-        route("/community", GET, false, get(pages::community)),
-        route("/members", GET, false, get(pages::members)),
-        route("/members/{id}", GET, false, get(pages::member)),
         route("/health", GET, true, get(|| async { "ok" })),
         route("/static/{file}", GET, false, get(static_file)),
         route(
@@ -212,7 +198,8 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
             get(api::member_curve),
         ),
         route("/api/v1/openapi.json", GET, true, get(openapi)),
-    ]
+    ];
+    pages.chain(api).collect()
 }
 
 /// Every route of the server, with the security headers, the request timeout and JSON
@@ -247,7 +234,11 @@ const STATIC: &[(&str, &str, &str)] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../static/app.css"),
+        concat!(
+            include_str!("../static/css/base.css"),
+            include_str!("../static/css/dashboards.css"),
+            include_str!("../static/css/coord.css"),
+        ),
     ),
     (
         "chart.js",

@@ -1,0 +1,160 @@
+//! Server-rendered pages: login, my home, community, members and meters. Texts come from the
+//! catalogues; numbers and dates are formatted for the viewer's language.
+//!
+//! `session` (login, logout, language), `dashboards` (home, a member, the community) and
+//! `coord` (what coordinators run) each bring their own templates and routes.
+
+pub mod coord;
+pub mod dashboards;
+pub mod session;
+
+use app::access::Viewer;
+use app::{AppError, Kind};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{json, Value};
+
+use crate::access::{self, SESSION_COOKIE};
+use crate::{AppState, WebError};
+
+/// Every template: the shared ones and each area's.
+pub fn templates() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    let shared: &[(&str, &str)] = &[
+        ("base.html", include_str!("../../templates/base.html")),
+        ("error.html", include_str!("../../templates/error.html")),
+    ];
+    for (name, source) in shared
+        .iter()
+        .chain(session::TEMPLATES)
+        .chain(dashboards::TEMPLATES)
+        .chain(coord::TEMPLATES)
+    {
+        env.add_template(name, source).expect("templates parse");
+    }
+    env
+}
+/// Renders a page with the common context (texts, language, user, navigation).
+pub(crate) fn render(
+    state: &AppState,
+    template: &str,
+    lang: &str,
+    path: &str,
+    viewer: Option<&Viewer>,
+    mut ctx: Value,
+) -> Result<String, WebError> {
+    let catalog = state.0.catalogs.get(lang);
+    let languages: Vec<Value> = state
+        .0
+        .catalogs
+        .languages()
+        .into_iter()
+        .map(|(code, name)| json!({ "code": code, "name": name, "href": format!("/lang/{code}?next={path}") }))
+        .collect();
+    let base = json!({
+        "t": catalog.texts,
+        "lang": lang,
+        "rtl": catalog.rtl(),
+        "languages": languages,
+        "user": viewer.map(|v| json!({ "name": v.user.display_name, "member_id": v.user.member_id, "coordinator": v.is_coordinator() })),
+        "csrf": viewer.and_then(|v| v.csrf.clone()).unwrap_or_default(),
+    });
+    if let (Value::Object(ctx), Value::Object(base)) = (&mut ctx, base) {
+        for (k, v) in base {
+            ctx.entry(k).or_insert(v);
+        }
+    }
+    state
+        .0
+        .templates
+        .get_template(template)
+        .and_then(|t| t.render(&ctx))
+        .map_err(|e| WebError(AppError::internal(format!("template {template}: {e:#}"))))
+}
+
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// An error as a page, in the viewer's language.
+pub(crate) fn error_page(
+    state: &AppState,
+    lang: &str,
+    viewer: Option<&Viewer>,
+    err: WebError,
+) -> Response {
+    err.log();
+    if err.kind() == Kind::Unauthenticated {
+        return Redirect::to("/login").into_response();
+    }
+    let catalog = state.0.catalogs.get(lang);
+    let message = match err.kind() {
+        Kind::Forbidden => catalog.t("error_forbidden").to_string(),
+        Kind::NotFound => catalog.t("error_not_found").to_string(),
+        Kind::Internal | Kind::Corrupt => catalog.t("error_internal").to_string(),
+        Kind::Unavailable => catalog.t("error_busy").to_string(),
+        _ => err.public_message().to_string(),
+    };
+    let body = render(
+        state,
+        "error.html",
+        lang,
+        "/",
+        viewer,
+        json!({ "title": catalog.t("error_title"), "message": message }),
+    )
+    .unwrap_or_else(|_| message.clone());
+    let mut r = html(err.status(), body);
+    err.decorate(&mut r);
+    r
+}
+
+pub(crate) type PageFn = dyn FnOnce(&AppState, &Viewer, &str) -> Result<String, WebError> + Send;
+
+/// Loads the session's viewer and language, then renders `page` on the blocking pool.
+pub(crate) async fn page(state: AppState, headers: HeaderMap, page: Box<PageFn>) -> Response {
+    let session = access::cookie(&headers, SESSION_COOKIE);
+    let result = state
+        .run(move |s| {
+            let viewer = access::session_viewer(s, session.as_deref())?;
+            let lang = access::language(s, &headers, viewer.as_ref().map(|v| v.user.lang.as_str()));
+            let Some(viewer) = viewer else {
+                return Ok(Err(None));
+            };
+            match page(s, &viewer, &lang) {
+                Ok(body) => Ok(Ok(body)),
+                Err(e) => Ok(Err(Some((e, lang, viewer)))),
+            }
+        })
+        .await;
+    match result {
+        Ok(Ok(body)) => html(StatusCode::OK, body),
+        Ok(Err(None)) => Redirect::to("/login").into_response(),
+        Ok(Err(Some((e, lang, viewer)))) => error_page(&state, &lang, Some(&viewer), e),
+        Err(e) => error_page(&state, crate::i18n::DEFAULT_LANG, None, e),
+    }
+}
+
+pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = access::cookie(&headers, SESSION_COOKIE);
+    let viewer = state
+        .run(move |s| access::session_viewer(s, session.as_deref()))
+        .await;
+    match viewer {
+        Ok(Some(v)) if v.user.member_id.is_some() => Redirect::to("/home").into_response(),
+        Ok(Some(_)) => Redirect::to("/community").into_response(),
+        _ => Redirect::to("/login").into_response(),
+    }
+}
+
+pub(crate) fn append_cookie(r: &mut Response, cookie: String) {
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
