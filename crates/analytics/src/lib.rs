@@ -8,3 +8,4 @@
 pub mod flows;
 pub mod privacy;
 pub mod quarter_hour;
+pub mod sharing;

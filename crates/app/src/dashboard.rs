@@ -254,10 +254,10 @@ fn withheld_error(w: Option<Withheld>) -> AppError {
 }
 
 /// What a figure of the community is computed from, read in the figure's transaction.
-struct Scope {
-    community: Community,
-    tz: TimeZone,
-    set: MemberSet,
+pub(crate) struct Scope {
+    pub community: Community,
+    pub tz: TimeZone,
+    pub set: MemberSet,
 }
 
 /// The totals of a set over a window's complete quarter-hours.
@@ -304,7 +304,7 @@ impl App {
 
     /// The member a viewer asks about (its own with `None`), the community, the window of
     /// `req` and the member's channels.
-    fn member_scope(
+    pub(crate) fn member_scope(
         &self,
         tx: &mut Tx<'_>,
         viewer: &Viewer,
@@ -329,7 +329,11 @@ impl App {
     }
 
     /// The community's members and their channels, when the viewer may see community figures.
-    fn community_scope(&self, tx: &mut Tx<'_>, viewer: &Viewer) -> Result<Scope, AppError> {
+    pub(crate) fn community_scope(
+        &self,
+        tx: &mut Tx<'_>,
+        viewer: &Viewer,
+    ) -> Result<Scope, AppError> {
         let (community, tz) = self.community_in(tx)?;
         let members = tx.members().list(community.id)?;
         let vis = visibility(viewer, &members, self.settings.min_group_size);

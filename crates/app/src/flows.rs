@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use analytics::flows::{flows, Metered, SlotSum, Totals};
+use analytics::flows::{flows, Flows, Metered, SlotSum, Totals};
 use domain::{Channel, ChannelKind, CommunityId, Member, MemberId, Slot};
 use store::Tx;
 
@@ -85,6 +85,18 @@ impl MemberSet {
         to: Slot,
         mut f: impl FnMut(Slot, &SlotFlows),
     ) -> store::Result<()> {
+        self.for_each_slot_by_member(tx, from, to, |slot, s, _| f(slot, s))
+    }
+
+    /// As [`MemberSet::for_each_slot`], with the flows of each member that has data in the
+    /// quarter-hour (in the set's order).
+    pub fn for_each_slot_by_member(
+        &self,
+        tx: &mut Tx<'_>,
+        from: Slot,
+        to: Slot,
+        mut f: impl FnMut(Slot, &SlotFlows, &[(MemberId, Flows)]),
+    ) -> store::Result<()> {
         let mut start = from;
         while start < to {
             let end = Slot::from_index((start.index() + CHUNK_SLOTS).min(to.index()));
@@ -99,10 +111,11 @@ impl MemberSet {
         tx: &mut Tx<'_>,
         from: Slot,
         to: Slot,
-        f: &mut impl FnMut(Slot, &SlotFlows),
+        f: &mut impl FnMut(Slot, &SlotFlows, &[(MemberId, Flows)]),
     ) -> store::Result<()> {
-        let mut slots: BTreeMap<Slot, (SlotSum, SlotFlows)> = BTreeMap::new();
-        for (_, channels) in &self.members {
+        type Acc = (SlotSum, SlotFlows, Vec<(MemberId, Flows)>);
+        let mut slots: BTreeMap<Slot, Acc> = BTreeMap::new();
+        for (member, channels) in &self.members {
             // slot → (metered, covered time of consumption, grid import, production)
             let mut mine: BTreeMap<Slot, (Metered, [i64; 3])> = BTreeMap::new();
             for ch in channels {
@@ -125,8 +138,9 @@ impl MemberSet {
             }
             for (slot, (metered, covered)) in mine {
                 let Some(fl) = flows(&metered) else { continue };
-                let (sum, s) = slots.entry(slot).or_default();
+                let (sum, s, each) = slots.entry(slot).or_default();
                 sum.add(fl);
+                each.push((*member, fl));
                 s.consumption_covered_ms += if metered.consumption.is_some() {
                     covered[0]
                 } else {
@@ -135,9 +149,9 @@ impl MemberSet {
                 s.production_covered_ms += covered[2];
             }
         }
-        for (slot, (sum, mut s)) in slots {
+        for (slot, (sum, mut s, each)) in slots {
             s.totals = sum.totals();
-            f(slot, &s);
+            f(slot, &s, &each);
         }
         Ok(())
     }

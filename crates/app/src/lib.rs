@@ -11,6 +11,7 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod dashboard;
+pub mod energy;
 mod flows;
 pub mod housekeeping;
 pub mod import;
