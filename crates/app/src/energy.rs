@@ -13,7 +13,9 @@
 //!   have data in every compared quarter-hour, given only when there are at least
 //!   `min_group_size` of them, so it never stands for one identifiable neighbour.
 
-use analytics::flows::{Flows, Totals};
+pub use analytics::flows::Totals;
+
+use analytics::flows::Flows;
 use analytics::sharing::prorata;
 use domain::{LocalDay, MemberId, MemberKind, Slot};
 use jiff::civil::Date;

@@ -4,6 +4,7 @@
 //! every window carries.
 
 use app::dashboard::{Curve, MemberLive, PeriodTotals};
+use app::energy::Energy;
 use app::period::Window;
 use domain::Slot;
 use jiff::tz::TimeZone;
@@ -192,33 +193,275 @@ impl CurveDto {
     }
 
     /// The curve as CSV: local start and end with their offset, then per series the mean power,
-    /// the energy and the coverage of each bucket.
-    pub fn csv(c: &Curve) -> String {
+    /// the energy and the coverage of each bucket; buckets after the last measured one (the
+    /// rest of today) are left out.
+    pub fn csv(c: &Curve, style: CsvStyle) -> String {
         let tz = &c.window.tz;
-        let mut out = String::from("start,end");
+        let mut out = style.header(&["start", "end"]);
         for s in &c.series {
             let k = s.kind.as_str();
-            out.push_str(&format!(",{k}_w,{k}_kwh,{k}_coverage"));
+            for col in ["w", "kwh", "coverage"] {
+                out.push(style.sep);
+                out.push_str(&format!("{k}_{col}"));
+            }
         }
-        out.push('\n');
-        // Buckets after the last measured one (the rest of today) are left out.
+        out.push_str("\r\n");
         let last = (0..c.buckets.len())
             .rev()
             .find(|&i| c.series.iter().any(|s| s.energy_mwh[i].is_some()));
         let rows = last.map_or(0, |l| l + 1);
         for (i, (start, end)) in c.buckets.iter().enumerate().take(rows) {
             out.push_str(&local(*start, tz));
-            out.push(',');
+            out.push(style.sep);
             out.push_str(&local(*end, tz));
             for s in &c.series {
-                match (s.power_w[i], s.energy_mwh[i], s.coverage[i]) {
-                    (Some(w), Some(e), Some(cov)) => {
-                        out.push_str(&format!(",{:.1},{},{:.3}", w, e as f64 / 1e6, cov))
-                    }
-                    _ => out.push_str(",,,"),
+                let cells = match (s.power_w[i], s.energy_mwh[i], s.coverage[i]) {
+                    (Some(w), Some(e), Some(cov)) => [
+                        style.decimal(&format!("{w:.1}")),
+                        style.decimal(&kwh(e)),
+                        style.decimal(&format!("{cov:.3}")),
+                    ],
+                    _ => Default::default(),
+                };
+                for cell in cells {
+                    out.push(style.sep);
+                    out.push_str(&cell);
                 }
             }
-            out.push('\n');
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+/// An energy in kWh from integer mWh, exactly: `1.234567`, `-0.5`, `0`.
+pub fn kwh(mwh: i64) -> String {
+    let sign = if mwh < 0 { "-" } else { "" };
+    let m = mwh.unsigned_abs();
+    let (int, frac) = (m / 1_000_000, m % 1_000_000);
+    if frac == 0 {
+        return format!("{sign}{int}");
+    }
+    let frac = format!("{frac:06}");
+    format!("{sign}{int}.{}", frac.trim_end_matches('0'))
+}
+
+/// How a CSV is written: `,` and a decimal point, or, for languages that write a decimal
+/// comma (French, Dutch), `;` and a decimal comma so spreadsheets open it in columns.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvStyle {
+    pub sep: char,
+    pub decimal_comma: bool,
+}
+
+impl CsvStyle {
+    pub const API: CsvStyle = CsvStyle {
+        sep: ',',
+        decimal_comma: false,
+    };
+
+    pub fn for_decimal_separator(decimal: &str) -> CsvStyle {
+        if decimal == "," {
+            CsvStyle {
+                sep: ';',
+                decimal_comma: true,
+            }
+        } else {
+            CsvStyle::API
+        }
+    }
+
+    /// The first line; a spreadsheet-bound file starts with a byte-order mark so accents
+    /// and the separator are read right.
+    fn header(&self, cols: &[&str]) -> String {
+        let mut out = String::new();
+        if self.decimal_comma {
+            out.push('\u{feff}');
+        }
+        out.push_str(&cols.join(&self.sep.to_string()));
+        out
+    }
+
+    fn decimal(&self, number: &str) -> String {
+        if self.decimal_comma {
+            number.replace('.', ",")
+        } else {
+            number.to_string()
+        }
+    }
+}
+
+/// Energy bars: what each hour, day or month consumed and produced, and where it came from
+/// and went, in Wh. Each stack adds up to its bar exactly: consumption is what producers used
+/// at home, what came from the neighbours and what came from the grid; production is what was
+/// used at home, what went to the neighbours and what went to the grid.
+#[derive(Serialize)]
+pub struct EnergyDto {
+    /// `hour`, `day` or `month`.
+    pub unit: &'static str,
+    pub timezone: String,
+    pub period: PeriodDto,
+    /// The quarter-hours summed end here.
+    pub summed_to: String,
+    /// Bar starts and ends, Unix seconds; only bars that have begun.
+    pub ts: Vec<i64>,
+    pub ends: Vec<i64>,
+    /// The bar's hour, day or month is still in progress.
+    pub partial: Vec<bool>,
+    pub consumption_wh: Vec<f64>,
+    pub production_wh: Vec<f64>,
+    pub used_at_home_wh: Vec<f64>,
+    /// From the neighbours: a member's share by the prorata key, or the community's shared
+    /// energy; `None` when the viewer may not see the community's figures.
+    pub from_neighbours_wh: Option<Vec<f64>>,
+    /// To the neighbours.
+    pub to_neighbours_wh: Option<Vec<f64>>,
+    pub from_grid_wh: Vec<f64>,
+    pub to_grid_wh: Vec<f64>,
+    pub total: EnergyTotalDto,
+}
+
+/// The sum of the bars.
+#[derive(Serialize)]
+pub struct EnergyTotalDto {
+    pub consumption_wh: f64,
+    pub production_wh: f64,
+    pub used_at_home_wh: f64,
+    pub from_neighbours_wh: Option<f64>,
+    pub to_neighbours_wh: Option<f64>,
+    pub from_grid_wh: f64,
+    pub to_grid_wh: f64,
+    pub self_sufficiency_rate: Option<f64>,
+    pub self_consumption_rate: Option<f64>,
+}
+
+/// One bar's (or the total's) parts in mWh: consumption, production, used at home, from and to
+/// the neighbours, from and to the grid.
+pub struct EnergyParts {
+    pub consumption: i64,
+    pub production: i64,
+    pub used_at_home: i64,
+    pub from_neighbours: Option<i64>,
+    pub to_neighbours: Option<i64>,
+    pub from_grid: i64,
+    pub to_grid: i64,
+}
+
+impl EnergyParts {
+    /// `community`: the neighbours' part is what the set shared.
+    pub fn new(
+        t: &app::energy::Totals,
+        share: Option<app::energy::Share>,
+        community: bool,
+    ) -> EnergyParts {
+        let (from_n, to_n) = match (community, share) {
+            (true, _) => (Some(t.shared_mwh), Some(t.shared_mwh)),
+            (false, Some(s)) => (Some(s.received_mwh), Some(s.given_mwh)),
+            (false, None) => (None, None),
+        };
+        EnergyParts {
+            consumption: t.consumption_mwh,
+            production: t.production_mwh,
+            used_at_home: t.used_at_home_mwh,
+            from_neighbours: from_n,
+            to_neighbours: to_n,
+            from_grid: t.offtake_mwh - from_n.unwrap_or(0),
+            to_grid: t.injection_mwh - to_n.unwrap_or(0),
+        }
+    }
+
+    /// Of the consumption, what local production covered (at home or from the neighbours).
+    pub fn self_sufficiency_rate(&self) -> Option<f64> {
+        let local = self.used_at_home + self.from_neighbours.unwrap_or(0);
+        (self.consumption > 0).then(|| local as f64 / self.consumption as f64)
+    }
+
+    /// Of the production, what was used locally (at home or by the neighbours).
+    pub fn self_consumption_rate(&self) -> Option<f64> {
+        let local = self.used_at_home + self.to_neighbours.unwrap_or(0);
+        (self.production > 0).then(|| local as f64 / self.production as f64)
+    }
+}
+
+impl EnergyDto {
+    pub fn new(e: &Energy, community: bool) -> EnergyDto {
+        let tz = &e.window.tz;
+        let parts: Vec<EnergyParts> = e
+            .bars
+            .iter()
+            .map(|b| EnergyParts::new(&b.totals, b.share, community))
+            .collect();
+        let col = |f: &dyn Fn(&EnergyParts) -> i64| parts.iter().map(|p| wh(f(p))).collect();
+        let opt = |f: &dyn Fn(&EnergyParts) -> Option<i64>| -> Option<Vec<f64>> {
+            parts.iter().map(|p| f(p).map(wh)).collect()
+        };
+        let total = EnergyParts::new(&e.total, e.share, community);
+        EnergyDto {
+            unit: e.unit.as_str(),
+            timezone: tz.iana_name().unwrap_or("UTC").to_string(),
+            period: PeriodDto::new(&e.window),
+            summed_to: local(e.summed_to.start_ms(), tz),
+            ts: e.bars.iter().map(|b| b.start_ms / 1000).collect(),
+            ends: e.bars.iter().map(|b| b.end_ms / 1000).collect(),
+            partial: e.bars.iter().map(|b| b.partial).collect(),
+            consumption_wh: col(&|p| p.consumption),
+            production_wh: col(&|p| p.production),
+            used_at_home_wh: col(&|p| p.used_at_home),
+            from_neighbours_wh: opt(&|p| p.from_neighbours),
+            to_neighbours_wh: opt(&|p| p.to_neighbours),
+            from_grid_wh: col(&|p| p.from_grid),
+            to_grid_wh: col(&|p| p.to_grid),
+            total: EnergyTotalDto {
+                consumption_wh: wh(total.consumption),
+                production_wh: wh(total.production),
+                used_at_home_wh: wh(total.used_at_home),
+                from_neighbours_wh: total.from_neighbours.map(wh),
+                to_neighbours_wh: total.to_neighbours.map(wh),
+                from_grid_wh: wh(total.from_grid),
+                to_grid_wh: wh(total.to_grid),
+                self_sufficiency_rate: total.self_sufficiency_rate(),
+                self_consumption_rate: total.self_consumption_rate(),
+            },
+        }
+    }
+
+    /// The bars as CSV: local start and end with their offset, whether the bar is still in
+    /// progress, then each part in kWh.
+    pub fn csv(e: &Energy, community: bool, style: CsvStyle) -> String {
+        let tz = &e.window.tz;
+        let mut out = style.header(&[
+            "start",
+            "end",
+            "partial",
+            "consumption_kwh",
+            "production_kwh",
+            "used_at_home_kwh",
+            "from_neighbours_kwh",
+            "to_neighbours_kwh",
+            "from_grid_kwh",
+            "to_grid_kwh",
+        ]);
+        out.push_str("\r\n");
+        for b in &e.bars {
+            let p = EnergyParts::new(&b.totals, b.share, community);
+            let mut cells = vec![
+                local(b.start_ms, tz),
+                local(b.end_ms, tz),
+                if b.partial { "yes" } else { "no" }.to_string(),
+            ];
+            for v in [
+                Some(p.consumption),
+                Some(p.production),
+                Some(p.used_at_home),
+                p.from_neighbours,
+                p.to_neighbours,
+                Some(p.from_grid),
+                Some(p.to_grid),
+            ] {
+                cells.push(v.map(|v| style.decimal(&kwh(v))).unwrap_or_default());
+            }
+            out.push_str(&cells.join(&style.sep.to_string()));
+            out.push_str("\r\n");
         }
         out
     }

@@ -57,6 +57,7 @@ struct RangeParams {
     to: Option<String>,
     format: Option<String>,
     kind: Option<String>,
+    lang: Option<String>,
 }
 
 /// The period a figure covers, the answer's format and (for totals per kind) the kind.
@@ -64,6 +65,8 @@ pub struct Range {
     pub request: RangeRequest,
     pub csv: bool,
     pub kind: Option<String>,
+    /// The language a CSV is written for (its separators); `None`: the API's own.
+    pub lang: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Range {
@@ -88,10 +91,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Range {
             p.from.as_deref(),
             p.to.as_deref(),
         )?;
+        if let Some(lang) = p.lang.as_deref() {
+            if lang.len() > 8 || !lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+                return Err(WebError::bad_request(format!(
+                    "lang: '{}' is not a language code",
+                    ingest::timestamp::shorten(lang)
+                )));
+            }
+        }
         Ok(Range {
             request,
             csv,
             kind: p.kind,
+            lang: p.lang,
         })
     }
 }

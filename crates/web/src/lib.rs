@@ -165,6 +165,7 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
         route("/api/v1/me/live", GET, true, get(api::me_live)),
         route("/api/v1/me/totals", GET, true, get(api::me_totals)),
         route("/api/v1/me/curve", GET, true, get(api::me_curve)),
+        route("/api/v1/me/energy", GET, true, get(api::me_energy)),
         route("/api/v1/community", GET, true, get(api::community)),
         route(
             "/api/v1/community/curve",
@@ -178,7 +179,19 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
             true,
             get(api::community_quarter_hours),
         ),
+        route(
+            "/api/v1/community/energy",
+            GET,
+            true,
+            get(api::community_energy),
+        ),
         route("/api/v1/members", GET, true, get(api::members)),
+        route(
+            "/api/v1/members/{id}/energy",
+            GET,
+            true,
+            get(api::member_energy),
+        ),
         route(
             "/api/v1/members/{id}/live",
             GET,

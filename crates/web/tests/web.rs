@@ -759,3 +759,114 @@ async fn concurrent_logins_are_bounded() {
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
     )));
 }
+
+#[tokio::test]
+async fn energy_routes_follow_the_access_rules_of_the_curves() {
+    let w = world();
+    let r = router(&w);
+    let alice = login(&r, "h1", &pw("h1")).await.unwrap();
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let (a, b) = (w.members[0], w.members[1]);
+    assert_eq!(
+        send(&r, get("/api/v1/me/energy", "")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for uri in [
+        format!("/api/v1/members/{b}/energy"),
+        "/api/v1/members/999999/energy".into(),
+        "/api/v1/members/-1/energy".into(),
+    ] {
+        assert_eq!(
+            send(&r, get(&uri, &alice)).await.status,
+            StatusCode::NOT_FOUND,
+            "{uri}"
+        );
+    }
+    let own = send(&r, get("/api/v1/me/energy?range=day", &alice)).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let j = own.json();
+    assert_eq!(j["unit"], "hour");
+    // 100 W over the last hour (11:00–12:00): 100 Wh in the 11:00 bar, the bars stop at noon.
+    let ts = j["ts"].as_array().unwrap();
+    assert_eq!(ts.len(), 12, "{j}");
+    assert_eq!(j["consumption_wh"][11], 100.0);
+    assert_eq!(j["total"]["consumption_wh"], 100.0);
+    // Six households: the community's figures may be shown to each, so the share is given
+    // (nobody injected: nothing came from the neighbours).
+    assert_eq!(j["from_neighbours_wh"][11], 0.0);
+    assert_eq!(j["from_grid_wh"][11], 100.0);
+    assert_eq!(
+        send(&r, get(&format!("/api/v1/members/{a}/energy"), &coord))
+            .await
+            .status,
+        StatusCode::OK,
+        "household 1 shares its curve with coordinators"
+    );
+    assert_eq!(
+        send(&r, get(&format!("/api/v1/members/{b}/energy"), &coord))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "household 2 keeps its curve private"
+    );
+    let bad = send(
+        &r,
+        get("/api/v1/me/energy?format=csv&lang=%3Cscript%3E", &alice),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("lang"), "{}", bad.body);
+}
+
+#[tokio::test]
+async fn downloads_open_in_a_french_spreadsheet_and_say_what_and_when() {
+    let w = world();
+    let r = router(&w);
+    let alice = login(&r, "h1", &pw("h1")).await.unwrap();
+    let fr = send(
+        &r,
+        get("/api/v1/me/curve?range=day&format=csv&lang=fr", &alice),
+    )
+    .await;
+    assert_eq!(fr.status, StatusCode::OK);
+    assert_eq!(
+        fr.header("content-disposition").unwrap(),
+        "attachment; filename=\"voisins-h1-2024-05-01-day.csv\""
+    );
+    let rows: Vec<&str> = fr.body.trim_start_matches('\u{feff}').lines().collect();
+    assert!(
+        rows[0].starts_with("start;end;consumption_w;consumption_kwh"),
+        "{}",
+        rows[0]
+    );
+    // 100 W for a minute is 1,666667 Wh = 0,001667 kWh (rounded to the mWh).
+    let last = rows.last().unwrap();
+    assert!(last.contains(";100,0;0,001667;1,000"), "{last}");
+    assert!(
+        last.starts_with("2024-05-01T11:59:00+02:00;2024-05-01T12:00:00+02:00"),
+        "{last}"
+    );
+    let en = send(
+        &r,
+        get("/api/v1/me/energy?range=day&format=csv&lang=en", &alice),
+    )
+    .await;
+    assert_eq!(
+        en.header("content-disposition").unwrap(),
+        "attachment; filename=\"voisins-h1-2024-05-01-day-energy.csv\""
+    );
+    let rows: Vec<&str> = en.body.lines().collect();
+    assert_eq!(
+        rows.len(),
+        13,
+        "a header and the 12 hours that have begun: {}",
+        en.body
+    );
+    assert!(
+        rows[12].starts_with(
+            "2024-05-01T11:00:00+02:00,2024-05-01T12:00:00+02:00,no,0.1,0,0,0,0,0.1,0"
+        ),
+        "{}",
+        rows[12]
+    );
+}
