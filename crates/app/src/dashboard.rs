@@ -101,10 +101,11 @@ pub struct CabinView {
 /// Live power is taken from readings at most this old.
 const LIVE_WINDOW_MS: i64 = 15 * 60_000;
 
-/// The resolution a window is shown at: raw minutes up to two days (when raw points cover the
-/// window), then quarter-hours, hours, local days.
+/// The resolution a window is shown at: with raw points covering the window, 10 s up to three
+/// hours (a zoomed curve) and minutes up to two days; then quarter-hours, hours, local days.
 pub fn resolution_for(span_ms: i64, raw_available: bool) -> i64 {
     match span_ms {
+        s if s <= 3 * 3_600_000 && raw_available => 10,
         s if s <= 2 * 86_400_000 && raw_available => 60,
         s if s <= 14 * 86_400_000 => 900,
         s if s <= 120 * 86_400_000 => 3600,

@@ -168,7 +168,7 @@ fn resident_sees_the_load_curve_in_chromium() {
 
     let t = Instant::now();
     let drawn = loop {
-        let state = driver.script("var c = document.querySelector('#curve'); return c ? [location.pathname, c.dataset.drawn || '', c.querySelectorAll('canvas').length] : [location.pathname, '', 0];");
+        let state = driver.script("var c = document.querySelector('#power-plot'); var b = document.querySelector('#bars-plot'); return c && b && b.dataset.drawn > 0 ? [location.pathname, c.dataset.drawn || '', c.querySelectorAll('canvas').length] : [location.pathname, '', 0];");
         let points: usize = state[1].as_str().unwrap_or("").parse().unwrap_or(0);
         if state[0] == "/home" && points > 0 && state[2].as_u64().unwrap_or(0) > 0 {
             break points;
@@ -187,7 +187,7 @@ fn resident_sees_the_load_curve_in_chromium() {
     assert_eq!(heading, "Mon foyer");
     // The canvas has ink: the curve's colour is somewhere on it.
     let painted = driver.script(
-        "var c = document.querySelector('#curve canvas'); var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+        "var c = document.querySelector('#power-plot canvas'); var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
          var n = 0; for (var i = 0; i < d.length; i += 4) { if (d[i] > 180 && d[i+1] > 60 && d[i+1] < 130 && d[i+2] < 90) n++; } return n;",
     );
     assert!(

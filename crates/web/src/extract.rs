@@ -92,7 +92,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Range {
             p.to.as_deref(),
         )?;
         if let Some(lang) = p.lang.as_deref() {
-            if lang.len() > 8 || !lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+            if lang.is_empty()
+                || lang.len() > 8
+                || !lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+            {
                 return Err(WebError::bad_request(format!(
                     "lang: '{}' is not a language code",
                     ingest::timestamp::shorten(lang)

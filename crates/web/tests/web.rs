@@ -816,6 +816,12 @@ async fn energy_routes_follow_the_access_rules_of_the_curves() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("lang"), "{}", bad.body);
+    let empty = send(&r, get("/api/v1/me/energy?lang=", &alice)).await;
+    assert_eq!(
+        empty.status,
+        StatusCode::BAD_REQUEST,
+        "an empty lang is not a language"
+    );
 }
 
 #[tokio::test]
