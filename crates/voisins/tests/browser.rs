@@ -195,12 +195,48 @@ fn resident_sees_the_load_curve_in_chromium() {
         "no curve pixels on the canvas: {painted}"
     );
 
-    let png = driver.call("GET", "/screenshot", None);
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().unwrap())
-        .unwrap();
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("home-fr.png"), bytes).unwrap();
+    let save = |name: &str| {
+        use base64::Engine;
+        let png = driver.call("GET", "/screenshot", None);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        std::fs::write(out.join(name), bytes).unwrap();
+    };
+    save("home-fr.png");
+
+    // On a phone the energy bars are drawn too, and the plots use the card's width.
+    driver.call(
+        "POST",
+        "/window/rect",
+        Some(json!({ "width": 390, "height": 844 })),
+    );
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/home?range=month") })),
+    );
+    let t = Instant::now();
+    let widths = loop {
+        let w = driver.script(
+            "var b = document.querySelector('#bars-plot'); var c = b && b.querySelector('canvas'); \
+             return c && b.dataset.drawn > 0 ? [c.clientWidth, b.clientWidth] : null;",
+        );
+        if !w.is_null() {
+            break w;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the month's bars were not drawn"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(
+        widths[0], widths[1],
+        "the bars' canvas fills its card: {widths}"
+    );
+    driver.script("document.getElementById('chart-card').scrollIntoView(); return null;");
+    save("home-fr-month-phone.png");
 }

@@ -127,6 +127,13 @@ impl Catalog {
             .replace("{year}", &date.year().to_string())
     }
 
+    /// `décembre 2026`.
+    pub fn month(&self, date: jiff::civil::Date) -> String {
+        let months = self.list("month_names");
+        let month = months.get(date.month() as usize - 1).copied().unwrap_or("");
+        format!("{month} {}", date.year())
+    }
+
     /// `il y a 3 min`.
     pub fn ago(&self, elapsed_ms: i64) -> String {
         let s = elapsed_ms.max(0) / 1000;

@@ -34,7 +34,6 @@
   var powerEl = document.getElementById("power-plot");
   var barsEl = document.getElementById("bars-plot");
   var resetBtn = document.getElementById("reset-zoom");
-  var hint = document.getElementById("zoom-hint");
   var compareSel = document.getElementById("compare");
   var dateInput = document.getElementById("period-date");
   var panelBox = document.getElementById("panel");
@@ -96,9 +95,33 @@
     };
   }
 
-  function sizeFor(el) {
+  // Plot heights, desktop and phone.
+  var HEIGHTS = { power: [300, 230], bars: [240, 200] };
+
+  function sizeFor(el, kind) {
     var w = Math.max(260, el.clientWidth);
-    return { width: w, phone: w < 560 };
+    var phone = w < 560;
+    return { width: w, height: HEIGHTS[kind][phone ? 1 : 0], phone: phone };
+  }
+
+  // What both plots share: their size, the community's zone, the series and scales given.
+  function baseOpts(size, series, scales, axes) {
+    return {
+      width: size.width,
+      height: size.height,
+      padding: [8, 6, 0, 0],
+      tzDate: function (t) { return uPlot.tzDate(new Date(t * 1e3), tz); },
+      series: series,
+      scales: scales,
+      axes: axes
+    };
+  }
+
+  // A comparison period's values, bucket for bucket from its start, on `n` buckets.
+  function aligned(n, values) {
+    var out = [];
+    for (var i = 0; i < n; i++) { out.push(i < values.length ? values[i] : null); }
+    return out;
   }
 
   function yAxisSize(u, values) {
@@ -127,14 +150,15 @@
 
   function drawPower(curve, cmp) {
     if (power) { power.destroy(); power = null; }
-    if (!curve) { powerEl.hidden = true; resetBtn.hidden = true; hint.hidden = true; return; }
+    var actions = resetBtn.parentNode;
+    if (!curve) { powerEl.hidden = true; actions.hidden = true; return; }
     powerEl.hidden = false;
-    hint.hidden = false;
+    actions.hidden = false;
     if (!hasValues(curve.series.map(function (s) { return s.values; }))) {
       message(powerEl, labels.empty);
       return;
     }
-    var size = sizeFor(powerEl);
+    var size = sizeFor(powerEl, "power");
     var ts = curve.ts;
     var span = ts.length ? ts[ts.length - 1] - ts[0] : 0;
     var mixed = mixedOffsets(ts) && curve.resolution_s < 86400;
@@ -166,26 +190,22 @@
           spanGaps: false,
           value: function (u, v) { return watts(v); }
         });
-        data.push(ts.map(function (_, i) { return i < s.values.length ? s.values[i] : null; }));
+        data.push(aligned(ts.length, s.values));
       });
     }
     var xScale = { time: true };
     if (state.zoom) { xScale.min = state.zoom[0]; xScale.max = state.zoom[1]; xScale.auto = false; }
-    var opts = {
-      width: size.width,
-      height: size.phone ? 230 : 300,
-      padding: [8, 6, 0, 0],
-      tzDate: function (t) { return uPlot.tzDate(new Date(t * 1e3), tz); },
-      series: series,
-      scales: { x: xScale, y: { range: function (u, min, max) { return [0, Math.max(100, max * 1.08)]; } } },
-      axes: [
+    var opts = baseOpts(size, series,
+      { x: xScale, y: { range: function (u, min, max) { return [0, Math.max(100, max * 1.08)]; } } },
+      [
         { stroke: C.axis, grid: { stroke: C.gridLine }, ticks: { stroke: C.gridLine }, space: mixed ? 90 : 64, values: timeAxis(span, mixed) },
         { stroke: C.axis, grid: { stroke: C.gridLine }, ticks: { show: false }, size: yAxisSize, label: size.phone ? null : labels.power, values: function (u, vals) { return vals.map(axisWatts); } }
-      ],
+      ]);
+    Object.assign(opts, {
       cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
       legend: { live: true },
       hooks: { setSelect: [onSelect] }
-    };
+    });
     powerEl.innerHTML = "";
     power = new uPlot(opts, data, powerEl);
     powerEl.dataset.drawn = String(ts.length);
@@ -296,7 +316,7 @@
     var hasProd = hasValues([e.production_wh]);
     var unit = e.unit;
     var fmtX = unit === "month" ? monthLong : unit === "day" ? fullDay : fullTime;
-    var size = sizeFor(barsEl);
+    var size = sizeFor(barsEl, "bars");
     var bar = uPlot.paths.bars({ size: [0.72, 64], gap: 1 });
     function part(label, c, k, show) {
       return {
@@ -324,26 +344,22 @@
         stroke: C.ink, width: 1.5, dash: [4, 3], points: { show: true, size: 5, fill: C.bg },
         value: function (u, v) { return kwh(v); }
       });
-      data = stack.concat([x.map(function (_, i) { return i < cmp.consumption_wh.length ? cmp.consumption_wh[i] : null; })]);
+      data = stack.concat([aligned(n, cmp.consumption_wh)]);
     }
     var lo = e.period ? Date.parse(e.period.from) / 1e3 : x[0];
     var hi = e.period ? Date.parse(e.period.to) / 1e3 : x[n - 1];
     var span = hi - lo;
-    var opts = {
-      width: size.width,
-      height: size.phone ? 200 : 240,
-      padding: [8, 6, 0, 0],
-      tzDate: function (t) { return uPlot.tzDate(new Date(t * 1e3), tz); },
-      series: series,
-      scales: { x: { time: true, range: function () { return [lo, hi]; } } },
-      axes: [
+    var opts = baseOpts(size, series,
+      { x: { time: true, range: function () { return [lo, hi]; } } },
+      [
         { stroke: C.axis, grid: { show: false }, ticks: { stroke: C.gridLine }, space: 56, values: timeAxis(span, false) },
         { stroke: C.axis, grid: { stroke: C.gridLine }, ticks: { show: false }, size: yAxisSize, label: size.phone ? null : labels.energy, values: function (u, vals) { return vals.map(axisKwh); } }
-      ],
+      ]);
+    Object.assign(opts, {
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       legend: { live: true },
       hooks: { draw: [function (u) { markPartial(u, e); }] }
-    };
+    });
     barsEl.innerHTML = "";
     bars = new uPlot(opts, data, barsEl);
     barsEl.dataset.drawn = String(n);
@@ -603,10 +619,10 @@
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
-      [[power, powerEl, 300, 230], [bars, barsEl, 240, 200]].forEach(function (p) {
+      [[power, powerEl, "power"], [bars, barsEl, "bars"]].forEach(function (p) {
         if (!p[0]) { return; }
-        var s = sizeFor(p[1]);
-        p[0].setSize({ width: s.width, height: s.phone ? p[3] : p[2] });
+        var s = sizeFor(p[1], p[2]);
+        p[0].setSize({ width: s.width, height: s.height });
       });
     }, 150);
   });

@@ -98,17 +98,7 @@ fn period_label(catalog: &Catalog, window: &Window) -> String {
         Some(PeriodKind::Week) => catalog
             .t("period_week")
             .replace("{date}", &catalog.date(p.first)),
-        Some(PeriodKind::Month) => {
-            let months: Vec<&str> = catalog.t("month_names").split(',').map(str::trim).collect();
-            format!(
-                "{} {}",
-                months
-                    .get(p.first.month() as usize - 1)
-                    .copied()
-                    .unwrap_or(""),
-                p.first.year()
-            )
-        }
+        Some(PeriodKind::Month) => catalog.month(p.first),
         Some(PeriodKind::Year) => p.first.year().to_string(),
         _ => catalog.date(p.first),
     }
@@ -157,7 +147,6 @@ fn chart(
     catalog: &Catalog,
     title: &str,
     api: &str,
-    window: &Window,
     curve: Option<&Curve>,
     energy: &EnergyDto,
     who: &str,
@@ -191,7 +180,6 @@ fn chart(
         "curve": curve.map(|c| to_json(&CurveDto::compact(c))).transpose()?,
         "energy": to_json(energy)?,
         "unit": energy.unit,
-        "csv_day": window.kind.is_none_or(|k| matches!(k, PeriodKind::Day | PeriodKind::Week)),
     }))
 }
 
@@ -206,7 +194,6 @@ fn panel_ctx(
     energy: &Energy,
     community: bool,
     share_withheld: Option<String>,
-    now_ms: i64,
 ) -> Value {
     let p = EnergyParts::new(&energy.total, energy.share, community);
     let e = |mwh: i64| catalog.energy_mwh(mwh);
@@ -226,18 +213,9 @@ fn panel_ctx(
                 app::energy::BarUnit::Day => jiff::Timestamp::from_millisecond(b.start_ms)
                     .map(|t| catalog.date(t.to_zoned(tz.clone()).date()))
                     .unwrap_or_default(),
-                app::energy::BarUnit::Month => {
-                    let d = jiff::Timestamp::from_millisecond(b.start_ms)
-                        .map(|t| t.to_zoned(tz.clone()).date())
-                        .unwrap_or_default();
-                    let months: Vec<&str> =
-                        catalog.t("month_names").split(',').map(str::trim).collect();
-                    format!(
-                        "{} {}",
-                        months.get(d.month() as usize - 1).copied().unwrap_or(""),
-                        d.year()
-                    )
-                }
+                app::energy::BarUnit::Month => jiff::Timestamp::from_millisecond(b.start_ms)
+                    .map(|t| catalog.month(t.to_zoned(tz.clone()).date()))
+                    .unwrap_or_default(),
             };
             json!({
                 "label": label,
@@ -306,7 +284,6 @@ fn panel_ctx(
         "share_withheld": share_withheld,
         "rows": rows,
         "flow": flow,
-        "stale": now_ms > energy.window.to_ms(),
     })
 }
 
@@ -395,6 +372,26 @@ fn comparison_ctx(catalog: &Catalog, c: &Comparison) -> Value {
     })
 }
 
+/// Why community figures are not shown to this viewer (`None`: they are), in the words of the
+/// catalogue's `key` (`{others}` other members, fewer than `{k}`).
+fn withheld_text(
+    s: &AppState,
+    catalog: &Catalog,
+    key: &str,
+    visibility: &app::access::Visibility,
+) -> Option<String> {
+    (!visibility.community).then(|| {
+        let (others, k) = match visibility.withheld {
+            Some(Withheld::CommunityFigures { others, k }) => (others, k),
+            _ => (0, s.app().settings().min_group_size),
+        };
+        catalog
+            .t(key)
+            .replace("{others}", &others.to_string())
+            .replace("{k}", &k.to_string())
+    })
+}
+
 /// Why a member's share of the neighbourhood is not shown.
 fn share_withheld(
     s: &AppState,
@@ -402,64 +399,71 @@ fn share_withheld(
     viewer: &Viewer,
 ) -> Result<Option<String>, WebError> {
     let visibility = s.app().visibility(viewer)?;
-    Ok((!visibility.community).then(|| {
-        let (others, k) = match visibility.withheld {
-            Some(Withheld::CommunityFigures { others, k }) => (others, k),
-            _ => (0, s.app().settings().min_group_size),
-        };
-        catalog
-            .t("share_withheld")
-            .replace("{others}", &others.to_string())
-            .replace("{k}", &k.to_string())
-    }))
+    Ok(withheld_text(s, catalog, "share_withheld", &visibility))
 }
 
-/// What a page says of one member: the viewer's own (`None`) or one a coordinator may see.
+/// Which member a page is about: the viewer's own (`/home`) or one a coordinator may see
+/// (`/members/3`). Whether the viewer may see it is the app's to say, with the data.
 struct MemberView {
     own: bool,
     member_id: MemberId,
-    name: String,
-    /// `/home` or `/members/3`, the page and the base of its fragments.
-    path: String,
-    api: String,
 }
 
-fn member_view(
-    s: &AppState,
-    viewer: &Viewer,
-    member: Option<MemberId>,
-) -> Result<MemberView, WebError> {
-    let own = member.is_none() || member == viewer.user.member_id;
-    let member_id = member
-        .or(viewer.user.member_id)
-        .ok_or_else(|| WebError::not_found("no member"))?;
-    let name = s.app().member_name(member_id)?;
-    Ok(if own {
-        MemberView {
-            own,
+impl MemberView {
+    fn new(viewer: &Viewer, member: Option<MemberId>) -> Result<MemberView, WebError> {
+        let member_id = member
+            .or(viewer.user.member_id)
+            .ok_or_else(|| WebError::not_found("no member"))?;
+        Ok(MemberView {
+            own: member.is_none() || member == viewer.user.member_id,
             member_id,
-            name,
-            path: "/home".into(),
-            api: "/api/v1/me".into(),
+        })
+    }
+
+    /// The page, and the base of its fragments.
+    fn path(&self) -> String {
+        if self.own {
+            "/home".into()
+        } else {
+            format!("/members/{}", self.member_id)
         }
-    } else {
-        MemberView {
-            own,
-            member_id,
-            name,
-            path: format!("/members/{member_id}"),
-            api: format!("/api/v1/members/{member_id}"),
+    }
+
+    fn api(&self) -> String {
+        if self.own {
+            "/api/v1/me".into()
+        } else {
+            format!("/api/v1/members/{}", self.member_id)
         }
-    })
+    }
 }
 
 /// Who a download or picture is about, in its file name.
-fn who(viewer: &Viewer, view: &MemberView) -> String {
+fn who(viewer: &Viewer, view: &MemberView, name: &str) -> String {
     if view.own {
         crate::api::slug(&viewer.user.login).unwrap_or_else(|| "me".into())
     } else {
-        crate::api::slug(&view.name).unwrap_or_else(|| format!("member-{}", view.member_id))
+        crate::api::slug(name).unwrap_or_else(|| format!("member-{}", view.member_id))
     }
+}
+
+/// `…/panel`: a period's figures, and where to browse from it, for the page to swap in.
+fn panel_fragment(
+    s: &AppState,
+    viewer: &Viewer,
+    lang: &str,
+    path: &str,
+    energy: &Energy,
+    community: bool,
+    withheld: Option<String>,
+) -> Result<String, WebError> {
+    let catalog = s.0.catalogs.get(lang);
+    let now = s.app().now_ms();
+    let ctx = json!({
+        "panel": panel_ctx(catalog, energy, community, withheld),
+        "period": period_ctx(catalog, &energy.window, now),
+    });
+    render(s, "panel.html", lang, path, Some(viewer), ctx)
 }
 
 pub async fn home(
@@ -517,7 +521,9 @@ fn member_page(
     let app = s.app();
     let now = app.now_ms();
     let community = app.community()?;
-    let view = member_view(s, viewer, member)?;
+    let view = MemberView::new(viewer, member)?;
+    let name = app.member_name(view.member_id)?;
+    let path = view.path();
     let live = app.member_live(viewer, member)?;
     let energy = app.member_energy(viewer, member, req)?;
     let window = energy.window.clone();
@@ -534,11 +540,11 @@ fn member_page(
     let heading = if view.own {
         catalog.t("home_title").to_string()
     } else {
-        view.name.clone()
+        name.clone()
     };
     let withheld = share_withheld(s, catalog, viewer)?;
     let energy_dto = EnergyDto::new(&energy, false);
-    let who = who(viewer, &view);
+    let who = who(viewer, &view, &name);
     let ctx = json!({
         "title": heading,
         "heading": heading,
@@ -546,18 +552,18 @@ fn member_page(
         "community_name": community.name,
         "timezone": community.timezone,
         "charts": true,
-        "member_name": if view.own { view.name.clone() } else { community.name.clone() },
+        "member_name": if view.own { name.clone() } else { community.name.clone() },
         "back": (!view.own).then_some("/members"),
-        "page_path": view.path,
-        "live_url": format!("{}/live", view.path),
-        "panel_url": format!("{}/panel", view.path),
+        "page_path": path,
+        "live_url": format!("{path}/live"),
+        "panel_url": format!("{path}/panel"),
         "live": live_ctx(catalog, &live, has_production, now),
         "period": period_ctx(catalog, &window, now),
-        "panel": panel_ctx(catalog, &energy, false, withheld, now),
+        "panel": panel_ctx(catalog, &energy, false, withheld),
         "comparison": comparison_ctx(catalog, &comparison),
-        "chart": chart(catalog, catalog.t(if view.own { "home_curve" } else { "member_curve" }), &view.api, &window, curve.as_ref(), &energy_dto, &who)?,
+        "chart": chart(catalog, catalog.t(if view.own { "home_curve" } else { "member_curve" }), &view.api(), curve.as_ref(), &energy_dto, &who)?,
     });
-    render(s, "home.html", lang, &view.path, Some(viewer), ctx)
+    render(s, "home.html", lang, &path, Some(viewer), ctx)
 }
 
 /// `…/live`: the live card and today's figures, for the page to refresh.
@@ -571,7 +577,7 @@ fn live_fragment(
     let app = s.app();
     let live = app.member_live(viewer, member)?;
     let has_production = live.today.totals.production_mwh > 0 || live.production_w.is_some();
-    let path = member_view(s, viewer, member)?.path;
+    let path = MemberView::new(viewer, member)?.path();
     let ctx = json!({ "live": live_ctx(catalog, &live, has_production, app.now_ms()), "live_url": format!("{path}/live") });
     render(s, "live.html", lang, &path, Some(viewer), ctx)
 }
@@ -607,13 +613,10 @@ fn member_panel_fragment(
     req: &RangeRequest,
 ) -> Result<String, WebError> {
     let catalog = s.0.catalogs.get(lang);
-    let app = s.app();
-    let view = member_view(s, viewer, member)?;
-    let energy = app.member_energy(viewer, member, req)?;
+    let path = MemberView::new(viewer, member)?.path();
+    let energy = s.app().member_energy(viewer, member, req)?;
     let withheld = share_withheld(s, catalog, viewer)?;
-    let now = app.now_ms();
-    let ctx = json!({ "panel": panel_ctx(catalog, &energy, false, withheld, now), "period": period_ctx(catalog, &energy.window, now) });
-    render(s, "panel.html", lang, &view.path, Some(viewer), ctx)
+    panel_fragment(s, viewer, lang, &path, &energy, false, withheld)
 }
 
 pub async fn home_panel(
@@ -671,15 +674,8 @@ pub async fn community(
                 "page_path": "/community",
                 "panel_url": "/community/panel",
             });
-            if !visibility.community {
-                let (others, k) = match visibility.withheld {
-                    Some(Withheld::CommunityFigures { others, k }) => (others, k),
-                    _ => (0, app.settings().min_group_size),
-                };
-                ctx["withheld"] = json!(catalog
-                    .t("community_withheld")
-                    .replace("{others}", &others.to_string())
-                    .replace("{k}", &k.to_string()));
+            if let Some(text) = withheld_text(s, catalog, "community_withheld", &visibility) {
+                ctx["withheld"] = json!(text);
                 return render(s, "community.html", lang, "/community", Some(viewer), ctx);
             }
             let energy = app.community_energy(viewer, &req)?;
@@ -701,12 +697,11 @@ pub async fn community(
             let dto = EnergyDto::new(&energy, true);
             ctx["charts"] = json!(true);
             ctx["period"] = period_ctx(catalog, &window, now);
-            ctx["panel"] = panel_ctx(catalog, &energy, true, None, now);
+            ctx["panel"] = panel_ctx(catalog, &energy, true, None);
             ctx["chart"] = chart(
                 catalog,
                 catalog.t("community_curve"),
                 "/api/v1/community",
-                &window,
                 curve.as_ref(),
                 &dto,
                 "community",
@@ -727,13 +722,10 @@ pub async fn community_panel(
         state,
         headers,
         Box::new(move |s, viewer, lang| {
-            let req = PeriodQuery::request(q)?;
-            let catalog = s.0.catalogs.get(lang);
-            let app = s.app();
-            let energy = app.community_energy(viewer, &req)?;
-            let now = app.now_ms();
-            let ctx = json!({ "panel": panel_ctx(catalog, &energy, true, None, now), "period": period_ctx(catalog, &energy.window, now) });
-            render(s, "panel.html", lang, "/community", Some(viewer), ctx)
+            let energy = s
+                .app()
+                .community_energy(viewer, &PeriodQuery::request(q)?)?;
+            panel_fragment(s, viewer, lang, "/community", &energy, true, None)
         }),
     )
     .await
