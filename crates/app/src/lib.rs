@@ -10,6 +10,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod coord;
 pub mod dashboard;
 pub mod energy;
 mod flows;

@@ -24,6 +24,7 @@ use domain::limits::PowerLimits;
 
 pub use error::{ErrorKind, Result, StoreError};
 pub use migrations::names as migration_names;
+pub use repo::audit::{Audit, AuditEntry, NewAuditEntry};
 pub use repo::auth::{NewUser, Session, Sessions, Tokens, Users};
 pub use repo::channels::{Channels, NewChannel};
 pub use repo::communities::Communities;
@@ -120,6 +121,9 @@ impl<'c> Tx<'c> {
     }
     pub fn secrets(&mut self) -> Secrets<'_, 'c> {
         Secrets(self)
+    }
+    pub fn audit(&mut self) -> Audit<'_, 'c> {
+        Audit(self)
     }
 
     pub fn settings(&self) -> &StoreSettings {

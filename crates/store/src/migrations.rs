@@ -20,12 +20,14 @@ macro_rules! migrations {
 pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     "0001_initial",
     "0002_per_meter_series_and_sources",
+    "0003_audit_log",
 );
 
 /// PostgreSQL migrations; same names and versions as [`SQLITE`].
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     "0001_initial",
     "0002_per_meter_series_and_sources",
+    "0003_audit_log",
 );
 
 /// The migration names, for the test that checks both dialects have the same files.

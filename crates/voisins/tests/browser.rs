@@ -239,4 +239,137 @@ fn resident_sees_the_load_curve_in_chromium() {
     );
     driver.script("document.getElementById('chart-card').scrollIntoView(); return null;");
     save("home-fr-month-phone.png");
+
+    // A coordinator creates a write token, a gateway sends a new series with it, the
+    // coordinator assigns that channel from its preview, then revokes the token.
+    driver.call(
+        "POST",
+        "/window/rect",
+        Some(json!({ "width": 1280, "height": 1100 })),
+    );
+    driver.call("DELETE", "/cookie", None);
+    let coordinator = demo
+        .accounts
+        .iter()
+        .find(|a| a.role != domain::Role::Resident)
+        .expect("the demo has a coordinator");
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/login") })),
+    );
+    let type_into = |css: &str, text: &str| {
+        let el = driver.element(css);
+        driver.call("POST", &format!("/element/{el}/clear"), Some(json!({})));
+        driver.call(
+            "POST",
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
+    };
+    let click = |css: &str| {
+        let el = driver.element(css);
+        driver.call("POST", &format!("/element/{el}/click"), Some(json!({})));
+    };
+    let wait_for = |what: &str, script: &str| -> Value {
+        let t = Instant::now();
+        loop {
+            let v = driver.script(script);
+            if !v.is_null() && v != json!(false) {
+                return v;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "{what}: {v}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    };
+    type_into("input[name=login]", &coordinator.login);
+    type_into("input[name=password]", &coordinator.password);
+    click("button[type=submit]");
+    wait_for(
+        "signed in",
+        "return location.pathname !== '/login' || null;",
+    );
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/tokens") })),
+    );
+    type_into("input[name=label]", "Passerelle test");
+    click("input[name=scope][value=community]");
+    click("form[action='/tokens'] button[type=submit]");
+    let secret = wait_for(
+        "the new token is shown",
+        "var e = document.getElementById('new-secret'); return e ? e.textContent : null;",
+    );
+    let secret = secret.as_str().unwrap().to_string();
+    save("tokens-fr.png");
+    let line =
+        |ts_ms: i64, w: i64| format!("power,sensor=garage-clamp value={w}i {}", ts_ms * 1_000_000);
+    let write = |body: String| {
+        ureq::post(&format!("http://{addr}/write"))
+            .set("Authorization", &format!("Token {secret}"))
+            .send_string(&body)
+            .map(|r| r.status())
+            .unwrap_or_else(|e| match e {
+                ureq::Error::Status(code, _) => code,
+                e => panic!("write: {e}"),
+            })
+    };
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let lines: Vec<String> = (0..30)
+        .map(|i| line(now_ms - (30 - i) * 60_000, 400 + 20 * i))
+        .collect();
+    assert_eq!(write(lines.join("\n")), 204);
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/members") })),
+    );
+    click("a.chip.link");
+    wait_for(
+        "the channel's preview is drawn",
+        "var p = document.querySelector('#channel-preview path'); return p && p.getAttribute('d').length > 20 || null;",
+    );
+    save("channel-fr.png");
+    click("form.form-grid button[type=submit]");
+    wait_for(
+        "back on the members list",
+        "return location.pathname === '/members' || null;",
+    );
+    let left = driver.script("return document.querySelectorAll('a.chip.link').length;");
+    assert_eq!(left, json!(0), "the channel is assigned");
+    let chip = driver.script("return Array.from(document.querySelectorAll('.chip')).some(function (c) { return c.textContent.indexOf('garage-clamp') >= 0; });");
+    assert_eq!(chip, json!(true), "the member's row lists the channel");
+    save("members-fr.png");
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/tokens") })),
+    );
+    let revoke = driver.script(
+        "var rows = Array.from(document.querySelectorAll('table.tokens tr')); var row = rows.find(function (r) { return r.textContent.indexOf('Passerelle test') >= 0; }); \
+         var b = row && row.querySelector('button.danger'); if (b) { b.click(); } return !!b;",
+    );
+    assert_eq!(revoke, json!(true));
+    wait_for(
+        "the token is gone from the list",
+        "return document.readyState === 'complete' && !Array.from(document.querySelectorAll('table.tokens td')).some(function (c) { return c.textContent === 'Passerelle test'; }) || null;",
+    );
+    assert_eq!(
+        write(line(now_ms, 500)),
+        401,
+        "a revoked token no longer writes"
+    );
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/audit") })),
+    );
+    let log = driver.script("return document.querySelector('ol.audit').textContent;");
+    let log = log.as_str().unwrap();
+    assert!(
+        log.contains("garage-clamp") && log.contains("a révoqué le jeton"),
+        "{log}"
+    );
+    save("audit-fr.png");
 }

@@ -223,7 +223,7 @@ pub fn router(state: AppState) -> Router {
         r = r.route(route.path, route.handler);
     }
     let timeout = state.0.config.request_timeout;
-    r.fallback(security::not_found)
+    r.fallback(pages::not_found)
         .method_not_allowed_fallback(security::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.0.config.max_form_bytes))
         .layer(axum::middleware::from_fn(move |req, next| {

@@ -876,3 +876,452 @@ async fn downloads_open_in_a_french_spreadsheet_and_say_what_and_when() {
         rows[12]
     );
 }
+
+fn csrf_of(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .expect("a form with its csrf field")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn coordinator_pages_are_for_coordinators_only() {
+    let w = world();
+    let r = router(&w);
+    let (a, b) = (w.members[0], w.members[1]);
+    let resident = login(&r, "h1", &pw("h1")).await.unwrap();
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let resident_csrf = csrf_of(&send(&r, get("/home", &resident)).await.body);
+    let pages = [
+        "/members".to_string(),
+        format!("/members/{a}/settings"),
+        format!("/channels/{}", w.consumption[0]),
+        "/tokens".to_string(),
+    ];
+    for path in &pages {
+        assert_eq!(
+            send(&r, get(path, &coord)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            send(&r, get(path, &resident)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert_eq!(
+            send(&r, get(path, "")).await.status,
+            StatusCode::SEE_OTHER,
+            "{path}"
+        );
+    }
+    // Forms a resident sends with their own valid CSRF token are refused all the same.
+    let forms = [
+        (
+            "/members".to_string(),
+            "name=Intrus&kind=household".to_string(),
+        ),
+        (
+            format!("/members/{b}/settings"),
+            "name=Renamed&kind=shop".to_string(),
+        ),
+        (format!("/members/{b}/meters"), "meter=extra".to_string()),
+        (
+            "/tokens".to_string(),
+            "label=leak&scope=community".to_string(),
+        ),
+        ("/tokens/1/revoke".to_string(), String::new()),
+    ];
+    for (path, body) in &forms {
+        let reply = send(
+            &r,
+            post_form(path, &resident, &format!("csrf={resident_csrf}&{body}")),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // A coordinator's form without the session's CSRF token does nothing.
+    let reply = send(
+        &r,
+        post_form("/members", &coord, "csrf=forged&name=X&kind=household"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body.contains("rechargez la page"), "{}", reply.body);
+    let names: Vec<String> = w
+        .app()
+        .list_members()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n == "X" || n == "Intrus" || n == "Renamed"),
+        "{names:?}"
+    );
+    // A member of another id space is not found, not an error.
+    assert_eq!(
+        send(&r, get("/members/999999/settings", &coord))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&r, get("/channels/999999", &coord)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&r, get("/members/abc/settings", &coord)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The log: a resident reads what concerns their own home only.
+    assert_eq!(
+        send(&r, get("/audit", &resident)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&r, get("/audit", "")).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_coordinator_assigns_a_new_channel_and_the_member_reads_it_in_the_log() {
+    let w = world();
+    let r = router(&w);
+    // A gateway sends a series nobody has assigned yet.
+    let lines: String = (0..10)
+        .map(|i| {
+            format!(
+                "power,sensor=new-clamp value={}i {}\n",
+                300 + i * 10,
+                (NOW_MS - 3_600_000 + i * 60_000) * 1_000_000
+            )
+        })
+        .collect();
+    let wrote = send(
+        &r,
+        post(
+            "/write",
+            Some(&format!("Token {}", w.community_token)),
+            lines,
+        ),
+    )
+    .await;
+    assert_eq!(wrote.status, StatusCode::NO_CONTENT, "{}", wrote.body);
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let list = send(&r, get("/members", &coord)).await;
+    let href = list
+        .body
+        .split("href=\"/channels/")
+        .nth(1)
+        .expect("the unassigned channel links to its page")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        !list.body.contains("channel_"),
+        "no catalogue key reaches the page"
+    );
+    let page = send(&r, get(&format!("/channels/{href}"), &coord)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("new-clamp") && page.body.contains("<path d=\"M0 "),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("10 mesures"),
+        "the preview says how many readings it draws"
+    );
+    let csrf = csrf_of(&page.body);
+    let meter = w.meters[1];
+    // Bad input is named, and nothing changes.
+    let bad = send(
+        &r,
+        post_form(
+            &format!("/channels/{href}"),
+            &coord,
+            &format!(
+                "csrf={csrf}&meter={meter}&kind=consumption&phase=7&valid_from=2024-05-01T00:00"
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("phase"), "{}", bad.body);
+    let bad = send(
+        &r,
+        post_form(
+            &format!("/channels/{href}"),
+            &coord,
+            &format!("csrf={csrf}&meter={meter}&kind=consumption&valid_from=yesterday"),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("valid_from"), "{}", bad.body);
+    let ok = send(
+        &r,
+        post_form(
+            &format!("/channels/{href}"),
+            &coord,
+            &format!(
+                "csrf={csrf}&meter={meter}&kind=production&phase=2&valid_from=2024-05-01T00:00"
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let channel = w
+        .app()
+        .list_channels()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.series_key == "new-clamp")
+        .unwrap();
+    assert_eq!(channel.meter_id, Some(meter));
+    assert_eq!(channel.kind(), Some(domain::ChannelKind::Production));
+    assert_eq!(channel.configs.last().unwrap().phase, Some(2));
+    assert_eq!(
+        channel.configs.last().unwrap().valid_from_ms,
+        DAY_START_MS,
+        "local midnight in Brussels"
+    );
+    // The member concerned (household 2) reads it; household 1 does not.
+    let h2 = login(&r, "h2", &pw("h2")).await.unwrap();
+    let log = send(&r, get("/audit", &h2)).await;
+    assert!(
+        log.body.contains("a attribué le canal « new-clamp »"),
+        "{}",
+        log.body
+    );
+    assert!(log.body.contains("(production)"), "{}", log.body);
+    let h1 = login(&r, "h1", &pw("h1")).await.unwrap();
+    assert!(!send(&r, get("/audit", &h1))
+        .await
+        .body
+        .contains("new-clamp"));
+    // Adding and editing a member are logged with what changed.
+    let added = send(
+        &r,
+        post_form(
+            "/members",
+            &coord,
+            &format!("csrf={csrf}&name=Maison+verte&kind=household"),
+        ),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let settings_path = added.header("location").unwrap().to_string();
+    let edited = send(
+        &r,
+        post_form(
+            &settings_path,
+            &coord,
+            &format!("csrf={csrf}&name=Maison+verte&kind=shop&consent=on"),
+        ),
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let settings = send(&r, get(&settings_path, &coord)).await;
+    assert!(
+        settings
+            .body
+            .contains("a ajouté le membre « Maison verte »"),
+        "{}",
+        settings.body
+    );
+    assert!(
+        settings
+            .body
+            .contains("Type : ménage → commerce ; Courbe partagée : non → oui"),
+        "{}",
+        settings.body
+    );
+    let empty = send(
+        &r,
+        post_form(
+            "/members",
+            &coord,
+            &format!("csrf={csrf}&name=+&kind=household"),
+        ),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.contains("name: required"), "{}", empty.body);
+}
+
+#[tokio::test]
+async fn a_token_is_shown_once_and_a_revoked_token_no_longer_writes() {
+    let w = world();
+    let r = router(&w);
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let csrf = csrf_of(&send(&r, get("/tokens", &coord)).await.body);
+    let meter = w.meters[0];
+    let created = send(
+        &r,
+        post_form(
+            "/tokens",
+            &coord,
+            &format!("csrf={csrf}&label=Flukso+cave&scope=meter&meter={meter}"),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let secret = created
+        .body
+        .split("id=\"new-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(secret.len() >= 32);
+    let listing = send(&r, get("/tokens", &coord)).await;
+    assert!(
+        listing.body.contains("Flukso cave") && !listing.body.contains(&secret),
+        "shown once"
+    );
+    let line = format!("power,sensor=h1c value=700i {}", NOW_MS * 1_000_000);
+    let auth = format!("Token {secret}");
+    assert_eq!(
+        send(&r, post("/write", Some(&auth), line.clone()))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let id = w
+        .app()
+        .list_tokens()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.label == "Flukso cave")
+        .unwrap()
+        .id;
+    let revoked = send(
+        &r,
+        post_form(
+            &format!("/tokens/{id}/revoke"),
+            &coord,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&r, post("/write", Some(&auth), line)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = send(
+        &r,
+        post_form(
+            &format!("/tokens/{id}/revoke"),
+            &coord,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let log = send(&r, get("/audit", &coord)).await;
+    assert!(
+        log.body
+            .contains(&format!("a créé le jeton n° {id} « Flukso cave »")),
+        "{}",
+        log.body
+    );
+    assert!(
+        log.body.contains(&format!("a révoqué le jeton n° {id}")),
+        "{}",
+        log.body
+    );
+    // Household 1 owns that meter: the log is theirs to read too.
+    let h1 = login(&r, "h1", &pw("h1")).await.unwrap();
+    assert!(send(&r, get("/audit", &h1))
+        .await
+        .body
+        .contains("Flukso cave"));
+    let empty = send(
+        &r,
+        post_form(
+            "/tokens",
+            &coord,
+            &format!("csrf={csrf}&label=&scope=community"),
+        ),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn people_get_pages_they_understand_when_something_goes_wrong() {
+    let w = world();
+    let r = router(&w);
+    // An unknown path: the styled page for a browser, JSON for an API client.
+    let browser = Request::get("/nowhere")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .unwrap();
+    let page = send(&r, browser).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.contains("Cette page n&#x27;existe pas") && page.body.contains("<main>"),
+        "{}",
+        page.body
+    );
+    let api = send(
+        &r,
+        Request::get("/api/v1/nowhere").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.json()["error"].is_string());
+    // A login form missing a field, or past its lifetime: the form again, with the login kept.
+    let incomplete = send(&r, post_form("/login", "", "login=h1")).await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(incomplete.body.contains("Réessayez") && incomplete.body.contains("name=\"password\""));
+    let expired = send(
+        &r,
+        post_form(
+            "/login",
+            "voisins_login_csrf=old",
+            "login=h1&password=x&csrf=old",
+        ),
+    )
+    .await;
+    assert_eq!(expired.status, StatusCode::FORBIDDEN);
+    assert!(
+        expired.body.contains("resté ouvert trop longtemps")
+            && expired.body.contains("value=\"h1\""),
+        "{}",
+        expired.body
+    );
+    // Logging out says so.
+    let session = login(&r, "h1", &pw("h1")).await.unwrap();
+    let csrf = csrf_of(&send(&r, get("/home", &session)).await.body);
+    let out = send(&r, post_form("/logout", &session, &format!("csrf={csrf}"))).await;
+    let to = out.header("location").unwrap().to_string();
+    let bye = send(&r, get(&to, "")).await;
+    assert!(bye.body.contains("Vous êtes déconnecté"), "{}", bye.body);
+}
+
+#[tokio::test]
+async fn the_language_is_kept_on_the_profile() {
+    let w = world();
+    let r = router(&w);
+    let laptop = login(&r, "h1", &pw("h1")).await.unwrap();
+    let switched = send(&r, get("/lang/nl?next=/home", &laptop)).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    // Another device, without the language cookie, reads Dutch.
+    let phone = login(&r, "h1", &pw("h1")).await.unwrap();
+    let home = send(&r, get("/home", &phone)).await;
+    assert!(home.body.contains("lang=\"nl\""), "{}", &home.body[..200]);
+}

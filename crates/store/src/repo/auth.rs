@@ -147,6 +147,18 @@ impl Users<'_, '_> {
     }
 
     /// Removes a user, its sessions and its read tokens.
+    /// The language the user reads the pages in.
+    pub fn set_lang(&mut self, id: UserId, lang: &str) -> Result<()> {
+        let n = self
+            .0
+            .writing()?
+            .exec("UPDATE users SET lang = ? WHERE id = ?", params![lang, id])?;
+        if n == 0 {
+            return Err(StoreError::not_found(format!("user {id}")));
+        }
+        Ok(())
+    }
+
     pub fn remove(&mut self, id: UserId) -> Result<()> {
         self.get(id)?;
         self.0.sessions().delete_user(id)?;

@@ -85,4 +85,19 @@ impl Members<'_, '_> {
         }
         Ok(())
     }
+
+    /// Renames a member and sets its kind.
+    pub fn update(&mut self, id: MemberId, name: &str, kind: MemberKind) -> Result<()> {
+        if name.trim().is_empty() {
+            return Err(StoreError::invalid("a member needs a name"));
+        }
+        let n = self.0.writing()?.exec(
+            "UPDATE members SET name = ?, kind = ? WHERE id = ?",
+            params![name.trim(), kind.as_str(), id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found(format!("member {id}")));
+        }
+        Ok(())
+    }
 }

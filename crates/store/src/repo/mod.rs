@@ -1,6 +1,7 @@
 //! One repository per aggregate. Each file holds its SQL and its row mapping; a capability adds
 //! a file here and a migration pair, never grows `lib.rs`.
 
+pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod communities;

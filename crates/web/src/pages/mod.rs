@@ -95,6 +95,9 @@ pub(crate) fn error_page(
     }
     let catalog = state.0.catalogs.get(lang);
     let message = match err.kind() {
+        Kind::Forbidden if err.public_message() == FORM_EXPIRED => {
+            catalog.t("error_form_expired").to_string()
+        }
         Kind::Forbidden => catalog.t("error_forbidden").to_string(),
         Kind::NotFound => catalog.t("error_not_found").to_string(),
         Kind::Internal | Kind::Corrupt => catalog.t("error_internal").to_string(),
@@ -157,4 +160,112 @@ pub(crate) fn append_cookie(r: &mut Response, cookie: String) {
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
+}
+
+/// A form's fields by name.
+pub(crate) type Fields = std::collections::HashMap<String, String>;
+
+/// What a form action leads to: another page (after a change, so a reload does not repeat
+/// it) or a page shown once (a token's secret).
+pub(crate) enum Done {
+    Redirect(String),
+    Page(String),
+}
+
+pub(crate) type ActionFn =
+    dyn FnOnce(&AppState, &Viewer, &str, &Fields) -> Result<Done, WebError> + Send;
+
+/// Runs a signed-in form action after checking the session's CSRF token; a refused or invalid
+/// form is answered with the error page, in words that name the field.
+pub(crate) async fn action(
+    state: AppState,
+    headers: HeaderMap,
+    form: Result<axum::Form<Fields>, axum::extract::rejection::FormRejection>,
+    act: Box<ActionFn>,
+) -> Response {
+    let fields = match form {
+        Ok(axum::Form(f)) => f,
+        Err(e) => {
+            let lang = access::language(&state, &headers, None);
+            return error_page(&state, &lang, None, form_rejection(e));
+        }
+    };
+    let session = access::cookie(&headers, SESSION_COOKIE);
+    let result = state
+        .run(move |s| {
+            let viewer = access::session_viewer(s, session.as_deref())?;
+            let lang = access::language(s, &headers, viewer.as_ref().map(|v| v.user.lang.as_str()));
+            let Some(viewer) = viewer else {
+                return Ok(Err(None));
+            };
+            let expected = viewer.csrf.clone().unwrap_or_default();
+            let sent = fields.get("csrf").map(String::as_str).unwrap_or_default();
+            if !app::auth::constant_time_eq(&expected, sent) {
+                let e = WebError(app::AppError::forbidden(FORM_EXPIRED));
+                return Ok(Err(Some((e, lang, viewer))));
+            }
+            match act(s, &viewer, &lang, &fields) {
+                Ok(done) => Ok(Ok(done)),
+                Err(e) => Ok(Err(Some((e, lang, viewer)))),
+            }
+        })
+        .await;
+    match result {
+        Ok(Ok(Done::Redirect(to))) => Redirect::to(&to).into_response(),
+        Ok(Ok(Done::Page(body))) => {
+            let mut r = html(StatusCode::OK, body);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Ok(Err(None)) => Redirect::to("/login").into_response(),
+        Ok(Err(Some((e, lang, viewer)))) => error_page(&state, &lang, Some(&viewer), e),
+        Err(e) => error_page(&state, crate::i18n::DEFAULT_LANG, None, e),
+    }
+}
+
+/// Why a form was refused when its CSRF token is not the session's (shown in words by
+/// [`error_page`]).
+pub(crate) const FORM_EXPIRED: &str =
+    "the form was not ours or is too old: reload the page and try again";
+
+pub(crate) fn form_rejection(e: axum::extract::rejection::FormRejection) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::too_large("the form is larger than a form can be")
+    } else {
+        WebError::bad_request("the form is incomplete")
+    }
+}
+
+/// Unknown paths: the styled page for a browser, `{"error": …}` for an API client.
+pub async fn not_found(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let api = ["/api/", "/write", "/static/"]
+        .iter()
+        .any(|p| uri.path().starts_with(p));
+    if api || !wants_html {
+        return crate::security::not_found().await;
+    }
+    let session = access::cookie(&headers, SESSION_COOKIE);
+    let found = state
+        .run(move |s| {
+            let viewer = access::session_viewer(s, session.as_deref()).ok().flatten();
+            let lang = access::language(s, &headers, viewer.as_ref().map(|v| v.user.lang.as_str()));
+            Ok((viewer, lang))
+        })
+        .await;
+    let (viewer, lang) = found.unwrap_or((None, crate::i18n::DEFAULT_LANG.to_string()));
+    error_page(
+        &state,
+        &lang,
+        viewer.as_ref(),
+        WebError::not_found("no such page"),
+    )
 }

@@ -10,7 +10,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{append_cookie, error_page, html, render};
+use super::{append_cookie, error_page, form_rejection, html, render};
 use crate::access::{
     self, ClientAddr, DEVICE_COOKIE, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
@@ -42,7 +42,7 @@ fn login_page(
         Ok(t) => t,
         Err(e) => return error_page(state, &lang, None, e.into()),
     };
-    let ctx = json!({ "title": catalog.t("login_title"), "csrf": csrf, "error": error.map(|k| catalog.t(k)), "login": login });
+    let ctx = json!({ "title": catalog.t("login_title"), "csrf": csrf, "error": error.filter(|k| *k != "login_signed_out").map(|k| catalog.t(k)), "notice": error.filter(|k| *k == "login_signed_out").map(|k| catalog.t(k)), "login": login });
     match render(state, "login.html", &lang, "/login", None, ctx) {
         Ok(body) => {
             let mut r = html(status, body);
@@ -71,18 +71,22 @@ async fn login_page_async(
         .unwrap_or_else(|e| error_page(&s, crate::i18n::DEFAULT_LANG, None, e))
 }
 
-pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    login_page_async(state, headers, None, String::new(), StatusCode::OK).await
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    signed_out: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let signed_out = q.is_ok_and(|Query(q)| q.signed_out.is_some());
+    let notice = signed_out.then_some("login_signed_out");
+    login_page_async(state, headers, notice, String::new(), StatusCode::OK).await
 }
 
 /// A form that could not be read: too large, or incomplete.
-fn form_rejection(e: FormRejection) -> WebError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::too_large("the form is larger than a form can be")
-    } else {
-        WebError::bad_request("the form is incomplete")
-    }
-}
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -100,6 +104,17 @@ pub async fn login(
     let lang = access::language(&state, &headers, None);
     let form = match form {
         Ok(Form(f)) => f,
+        // A missing field: the form again, asking to try once more.
+        Err(e) if e.status() != StatusCode::PAYLOAD_TOO_LARGE => {
+            return login_page_async(
+                state,
+                headers,
+                Some("login_try_again"),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
         Err(e) => return error_page(&state, &lang, None, form_rejection(e)),
     };
     let cookie = access::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
@@ -112,8 +127,20 @@ pub async fn login(
     let checked = state
         .run(move |s| Ok(s.app().check_login_form(&cookie, &csrf)?))
         .await;
-    if let Err(e) = checked {
-        return error_page(&state, &lang, None, e);
+    match checked {
+        Ok(()) => {}
+        // A form left open past its lifetime (or not ours): a fresh form, the login kept.
+        Err(e) if e.kind() == Kind::Forbidden => {
+            return login_page_async(
+                state,
+                headers,
+                Some("login_expired"),
+                login,
+                StatusCode::FORBIDDEN,
+            )
+            .await;
+        }
+        Err(e) => return error_page(&state, &lang, None, e),
     }
     // Password checks run on their own small pool: argon2 takes 19 MiB each.
     let s = state.clone();
@@ -209,7 +236,7 @@ async fn end_sessions(
             kind: Kind::Unauthenticated,
             ..
         })) => {
-            let mut r = Redirect::to("/login").into_response();
+            let mut r = Redirect::to("/login?signed_out=1").into_response();
             append_cookie(&mut r, access::set_cookie(&state, SESSION_COOKIE, "", 0));
             r
         }
@@ -239,14 +266,30 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
+/// Sets the language for this browser and, when signed in, on the user's profile, so every
+/// device follows.
 pub async fn set_lang(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(code): Path<String>,
     q: Result<Query<NextQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let next = access::same_site_path(q.as_ref().ok().and_then(|Query(q)| q.next.as_deref()));
     let mut r = Redirect::to(&next).into_response();
     if state.0.catalogs.has(&code) {
+        let session = access::cookie(&headers, SESSION_COOKIE);
+        let lang = code.clone();
+        let saved = state
+            .run(move |s| {
+                if let Some(viewer) = access::session_viewer(s, session.as_deref())? {
+                    s.app().set_language(&viewer, &lang)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = saved {
+            e.log();
+        }
         append_cookie(
             &mut r,
             access::set_cookie(&state, LANG_COOKIE, &code, 365 * 86_400),
