@@ -1325,3 +1325,59 @@ async fn the_language_is_kept_on_the_profile() {
     let home = send(&r, get("/home", &phone)).await;
     assert!(home.body.contains("lang=\"nl\""), "{}", &home.body[..200]);
 }
+
+#[tokio::test]
+async fn static_files_and_api_answers_are_gzipped_and_pages_are_not() {
+    use std::io::Read;
+    let w = world();
+    let r = router(&w);
+    let req = Request::get("/static/uPlot.iife.min.js")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(&r, req).await;
+    assert_eq!(reply.header("content-encoding"), Some("gzip"));
+    let plain = send(
+        &r,
+        Request::get("/static/uPlot.iife.min.js")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        plain.header("content-encoding"),
+        None,
+        "only for clients that ask"
+    );
+    let session = login(&r, "h1", &pw("h1")).await.unwrap();
+    let mut page = get("/home", &session);
+    page.headers_mut()
+        .insert(header::ACCEPT_ENCODING, "gzip".parse().unwrap());
+    let page = send(&r, page).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.header("content-encoding"),
+        None,
+        "a page with a CSRF token stays plain"
+    );
+    // The gzipped library inflates to the file itself.
+    use tower::ServiceExt;
+    let req = Request::get("/static/uPlot.iife.min.js")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = r.clone().oneshot(req).await.unwrap();
+    let raw = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(
+        raw.len() * 2 < plain.body.len(),
+        "{} bytes gzipped",
+        raw.len()
+    );
+    let mut inflated = String::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_string(&mut inflated)
+        .unwrap();
+    assert_eq!(inflated, plain.body);
+}
