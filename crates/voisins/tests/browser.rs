@@ -372,4 +372,23 @@ fn resident_sees_the_load_curve_in_chromium() {
         "{log}"
     );
     save("audit-fr.png");
+
+    // The dark theme follows the system.
+    driver.call(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "features": [{ "name": "prefers-color-scheme", "value": "dark" }] } })),
+    );
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/community") })),
+    );
+    let bg = driver.script("return getComputedStyle(document.body).backgroundColor;");
+    assert_eq!(bg, json!("rgb(17, 23, 21)"), "the dark background");
+    wait_for(
+        "the community's bars are drawn in the dark",
+        "var b = document.querySelector('#bars-plot'); return b && b.dataset.drawn > 0 || null;",
+    );
+    save("community-dark.png");
 }
