@@ -237,6 +237,13 @@ fn resident_sees_the_load_curve_in_chromium() {
         widths[0], widths[1],
         "the bars' canvas fills its card: {widths}"
     );
+    let header = driver
+        .script("return document.querySelector('header.top').getBoundingClientRect().height;");
+    assert!(
+        header.as_f64().unwrap() <= 64.0,
+        "a compact header on a phone: {header} px"
+    );
+    save("home-fr-phone-top.png");
     driver.script("document.getElementById('chart-card').scrollIntoView(); return null;");
     save("home-fr-month-phone.png");
 
