@@ -398,4 +398,36 @@ fn resident_sees_the_load_curve_in_chromium() {
         "var b = document.querySelector('#bars-plot'); return b && b.dataset.drawn > 0 || null;",
     );
     save("community-dark.png");
+
+    // Arabic reads right to left, on a phone, with Western digits in the charts.
+    driver.call(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "features": [{ "name": "prefers-color-scheme", "value": "light" }] } })),
+    );
+    driver.call(
+        "POST",
+        "/window/rect",
+        Some(json!({ "width": 390, "height": 844 })),
+    );
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/lang/ar?next=/community") })),
+    );
+    let page = driver.script("return [document.documentElement.lang, document.documentElement.dir, document.querySelector('h1').textContent];");
+    assert_eq!(page, json!(["ar", "rtl", "المجتمع"]));
+    wait_for(
+        "the Arabic bars are drawn",
+        "var b = document.querySelector('#bars-plot'); return b && b.dataset.drawn > 0 || null;",
+    );
+    let digits = driver.script(
+        "var l = document.getElementById('chart-card').dataset.locale; return [l, new Intl.NumberFormat(l).format(1234.5), new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' }).format(new Date(Date.UTC(2026, 0, 1, 14, 5)))];",
+    );
+    assert_eq!(
+        digits,
+        json!(["ar-MA", "1.234,5", "14:05"]),
+        "the charts write Western digits"
+    );
+    save("community-ar-phone.png");
 }

@@ -28,8 +28,12 @@ macro_rules! catalogue {
     };
 }
 
-const BUILT_IN: &[(&str, &[(&str, &str)])] =
-    &[catalogue!("fr"), catalogue!("nl"), catalogue!("en")];
+const BUILT_IN: &[(&str, &[(&str, &str)])] = &[
+    catalogue!("fr"),
+    catalogue!("nl"),
+    catalogue!("en"),
+    catalogue!("ar"),
+];
 
 /// The default language.
 pub const DEFAULT_LANG: &str = "fr";
@@ -221,7 +225,8 @@ impl Catalogs {
             "fr" => 0,
             "nl" => 1,
             "en" => 2,
-            _ => 3,
+            "ar" => 3,
+            _ => 4,
         });
         out
     }
@@ -251,9 +256,25 @@ mod tests {
     fn every_language_has_every_key() {
         let c = Catalogs::load(None).unwrap();
         let fr: Vec<&String> = c.get("fr").texts.keys().collect();
-        for lang in ["nl", "en"] {
+        for lang in ["nl", "en", "ar"] {
             let other: Vec<&String> = c.get(lang).texts.keys().collect();
             assert_eq!(fr, other, "{lang} keys differ from fr");
+        }
+    }
+
+    #[test]
+    fn every_language_keeps_the_placeholders_of_every_key() {
+        let c = Catalogs::load(None).unwrap();
+        let holes = |text: &str| -> std::collections::BTreeSet<String> {
+            text.split('{')
+                .skip(1)
+                .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
+                .collect()
+        };
+        for (key, fr) in &c.get("fr").texts {
+            for lang in ["nl", "en", "ar"] {
+                assert_eq!(holes(fr), holes(c.get(lang).t(key)), "{lang}: {key}");
+            }
         }
     }
 
@@ -273,5 +294,14 @@ mod tests {
         assert_eq!(nl.date(d), "dinsdag 1 december 2026");
         assert_eq!(en.date(d), "Tuesday 1 December 2026");
         assert_eq!(fr.ago(180_000), "il y a 3 min");
+        let ar = c.get("ar");
+        assert!(ar.rtl() && !fr.rtl());
+        assert_eq!(
+            ar.number(12345.67, 1),
+            "12.345,7",
+            "as ar-MA writes it, Western digits"
+        );
+        assert_eq!(ar.date(d), "الثلاثاء 1 دجنبر 2026");
+        assert_eq!(ar.energy(2345.0), "2,3 kWh");
     }
 }

@@ -31,6 +31,8 @@
   var ds = card.dataset;
   var labels = JSON.parse(ds.labels);
   var lang = ds.lang, tz = ds.tz, api = ds.api;
+  // Numbers and times as the page writes them (en-GB: 24 h, day before month; ar-MA: Western digits).
+  var locale = ds.locale || lang;
   var powerEl = document.getElementById("power-plot");
   var barsEl = document.getElementById("bars-plot");
   var resetBtn = document.getElementById("reset-zoom");
@@ -53,9 +55,9 @@
   var power = null, bars = null;
 
   // Formatting.
-  var nf0 = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
-  var nf1 = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  var nf2 = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var nf0 = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  var nf1 = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var nf2 = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var NBSP = "\u00a0";
   function watts(v) { return v == null ? "—" : Math.abs(v) >= 10000 ? nf1.format(v / 1000) + NBSP + "kW" : nf0.format(v) + NBSP + "W"; }
   function kwh(wh) { if (wh == null) { return "—"; } var k = wh / 1000; return (Math.abs(k) >= 100 ? nf0.format(k) : Math.abs(k) >= 10 ? nf1.format(k) : nf2.format(k)) + NBSP + "kWh"; }
@@ -71,14 +73,14 @@
     };
   }
   var offsetOf = offsetFormatter();
-  var hourFmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
-  var secFmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: tz });
-  var dayFmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: tz });
-  var monthFmt = new Intl.DateTimeFormat(lang, { month: "short", year: "numeric", timeZone: tz });
-  var fullDay = new Intl.DateTimeFormat(lang, { weekday: "short", day: "numeric", month: "long", year: "numeric", timeZone: tz });
-  var fullTime = new Intl.DateTimeFormat(lang, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
-  var fullSec = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: tz });
-  var monthLong = new Intl.DateTimeFormat(lang, { month: "long", year: "numeric", timeZone: tz });
+  var hourFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
+  var secFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: tz });
+  var dayFmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone: tz });
+  var monthFmt = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: tz });
+  var fullDay = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "long", year: "numeric", timeZone: tz });
+  var fullTime = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
+  var fullSec = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: tz });
+  var monthLong = new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: tz });
   var midnight = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
 
   function mixedOffsets(ts) { return ts.length > 1 && offsetOf(ts[0]) !== offsetOf(ts[ts.length - 1]); }
