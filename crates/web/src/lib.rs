@@ -273,6 +273,30 @@ const STATIC: &[(&str, &str, &str)] = &[
         "image/svg+xml",
         include_str!("../static/favicon.svg"),
     ),
+    (
+        "manifest.webmanifest",
+        "application/manifest+json",
+        include_str!("../static/manifest.webmanifest"),
+    ),
+];
+
+/// Binary static files: the app's icons.
+const STATIC_BYTES: &[(&str, &str, &[u8])] = &[
+    (
+        "icon-180.png",
+        "image/png",
+        include_bytes!("../static/icon-180.png"),
+    ),
+    (
+        "icon-192.png",
+        "image/png",
+        include_bytes!("../static/icon-192.png"),
+    ),
+    (
+        "icon-512.png",
+        "image/png",
+        include_bytes!("../static/icon-512.png"),
+    ),
 ];
 
 /// The API's description, OpenAPI 3.
@@ -294,6 +318,16 @@ async fn static_file(
             *body,
         )
             .into_response(),
-        None => WebError::not_found("no such file").into_response(),
+        None => match STATIC_BYTES.iter().find(|(name, _, _)| *name == file) {
+            Some((_, mime, body)) => (
+                [
+                    (header::CONTENT_TYPE, *mime),
+                    (header::CACHE_CONTROL, "public, max-age=86400"),
+                ],
+                *body,
+            )
+                .into_response(),
+            None => WebError::not_found("no such file").into_response(),
+        },
     }
 }

@@ -1381,3 +1381,57 @@ async fn static_files_and_api_answers_are_gzipped_and_pages_are_not() {
         .unwrap();
     assert_eq!(inflated, plain.body);
 }
+
+#[tokio::test]
+async fn the_app_installs_with_a_manifest_and_its_icons() {
+    use tower::ServiceExt;
+    let w = world();
+    let r = router(&w);
+    let page = send(&r, get("/login", "")).await;
+    assert!(page
+        .body
+        .contains("rel=\"manifest\" href=\"/static/manifest.webmanifest\""));
+    let manifest = send(
+        &r,
+        Request::get("/static/manifest.webmanifest")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(manifest.status, StatusCode::OK);
+    assert_eq!(
+        manifest.header("content-type"),
+        Some("application/manifest+json")
+    );
+    let m = manifest.json();
+    assert_eq!(m["start_url"], "/");
+    assert_eq!(m["display"], "standalone");
+    let icons = m["icons"].as_array().unwrap();
+    assert!(icons.iter().any(|i| i["purpose"] == "maskable"));
+    for icon in icons
+        .iter()
+        .chain([&serde_json::json!({ "src": "/static/icon-180.png", "sizes": "180x180" })])
+    {
+        let src = icon["src"].as_str().unwrap();
+        let response = r
+            .clone()
+            .oneshot(Request::get(src).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{src}");
+        assert_eq!(response.headers()["content-type"], "image/png", "{src}");
+        let png = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{src}");
+        let (width, height) = (
+            u32::from_be_bytes(png[16..20].try_into().unwrap()),
+            u32::from_be_bytes(png[20..24].try_into().unwrap()),
+        );
+        assert_eq!(
+            format!("{width}x{height}"),
+            icon["sizes"].as_str().unwrap(),
+            "{src}"
+        );
+    }
+}
