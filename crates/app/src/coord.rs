@@ -92,6 +92,15 @@ impl App {
         consent: bool,
     ) -> Result<(), AppError> {
         let c = self.community_id();
+        coordinator(viewer)?;
+        let current = self.store.read(|tx| tx.members().in_community(c, member))?;
+        if current.name == name.trim()
+            && current.kind == kind
+            && current.consent_individual == consent
+        {
+            // Saving an unchanged form changes nothing, and logs nothing.
+            return Ok(());
+        }
         self.audited(viewer, |tx| {
             let before = tx.members().in_community(c, member)?;
             tx.members().update(member, name, kind)?;

@@ -1145,6 +1145,19 @@ async fn a_coordinator_assigns_a_new_channel_and_the_member_reads_it_in_the_log(
         "{}",
         settings.body
     );
+    // Saving the same form again logs nothing.
+    let again = send(
+        &r,
+        post_form(
+            &settings_path,
+            &coord,
+            &format!("csrf={csrf}&name=Maison+verte&kind=shop&consent=on"),
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    let settings = send(&r, get(&settings_path, &coord)).await;
+    assert_eq!(settings.body.matches("a modifié la fiche").count(), 1);
     let empty = send(
         &r,
         post_form(
