@@ -57,6 +57,30 @@ impl Driver {
             .to_string()
     }
 
+    /// Serious and critical WCAG 2.1 A/AA violations axe-core finds on the current page.
+    fn axe(&self, axe_source: &str) -> Vec<String> {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": format!("{axe_source}; return null;"), "args": [] })),
+        );
+        let found = self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": "var done = arguments[arguments.length - 1]; \
+                axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then(function (r) { \
+                  done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; }) \
+                    .map(function (v) { return v.id + ' (' + v.nodes.length + '): ' + v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', '); })); \
+                }, function (e) { done(['axe failed: ' + e]); });", "args": [] })),
+        );
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn script(&self, source: &str) -> Value {
         self.call(
             "POST",
@@ -106,6 +130,33 @@ fn start_driver(chromedriver: &std::path::Path, chromium: &std::path::Path) -> D
     }
 }
 
+/// axe-core's browser bundle from npm (`.ci/run` installs it under target/axe), or the file
+/// `VOISINS_AXE` names. Without it the accessibility checks are skipped, unless services are
+/// required.
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("VOISINS_AXE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(e) => {
+            assert!(
+                !testkit::services_required(),
+                "axe-core is required at {} ({e}): npm install --prefix target/axe axe-core@4",
+                path.display()
+            );
+            eprintln!(
+                "axe-core missing at {}: accessibility checks skipped",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
 #[test]
 fn resident_sees_the_load_curve_in_chromium() {
     let (Some(chromedriver), Some(chromium)) =
@@ -144,11 +195,22 @@ fn resident_sees_the_load_curve_in_chromium() {
     let addr = format!("127.0.0.1:{port}");
 
     let driver = start_driver(&chromedriver, &chromium);
+    // Every page is checked with axe-core (WCAG 2.1 A and AA): no serious or critical violation.
+    let axe = axe_source();
+    let violations = std::cell::RefCell::new(Vec::<String>::new());
+    let check = |page: &str| {
+        if let Some(source) = &axe {
+            for v in driver.axe(source) {
+                violations.borrow_mut().push(format!("{page}: {v}"));
+            }
+        }
+    };
     driver.call(
         "POST",
         "/url",
         Some(json!({ "url": format!("http://{addr}/login") })),
     );
+    check("login fr");
     let account = &demo.accounts[1];
     assert_eq!(account.role, domain::Role::Resident);
     let login = driver.element("input[name=login]");
@@ -206,6 +268,7 @@ fn resident_sees_the_load_curve_in_chromium() {
         std::fs::write(out.join(name), bytes).unwrap();
     };
     save("home-fr.png");
+    check("home fr");
 
     // On a phone the energy bars are drawn too, and the plots use the card's width.
     driver.call(
@@ -246,6 +309,7 @@ fn resident_sees_the_load_curve_in_chromium() {
     save("home-fr-phone-top.png");
     driver.script("document.getElementById('chart-card').scrollIntoView(); return null;");
     save("home-fr-month-phone.png");
+    check("home month fr phone");
 
     // A coordinator creates a write token, a gateway sends a new series with it, the
     // coordinator assigns that channel from its preview, then revokes the token.
@@ -310,6 +374,7 @@ fn resident_sees_the_load_curve_in_chromium() {
     );
     let secret = secret.as_str().unwrap().to_string();
     save("tokens-fr.png");
+    check("tokens fr");
     let line =
         |ts_ms: i64, w: i64| format!("power,sensor=garage-clamp value={w}i {}", ts_ms * 1_000_000);
     let write = |body: String| {
@@ -338,6 +403,7 @@ fn resident_sees_the_load_curve_in_chromium() {
         "var p = document.querySelector('#channel-preview path'); return p && p.getAttribute('d').length > 20 || null;",
     );
     save("channel-fr.png");
+    check("channel fr");
     click("form.form-grid button[type=submit]");
     wait_for(
         "back on the members list",
@@ -348,6 +414,7 @@ fn resident_sees_the_load_curve_in_chromium() {
     let chip = driver.script("return Array.from(document.querySelectorAll('.chip')).some(function (c) { return c.textContent.indexOf('garage-clamp') >= 0; });");
     assert_eq!(chip, json!(true), "the member's row lists the channel");
     save("members-fr.png");
+    check("members fr");
     driver.call(
         "POST",
         "/url",
@@ -379,6 +446,7 @@ fn resident_sees_the_load_curve_in_chromium() {
         "{log}"
     );
     save("audit-fr.png");
+    check("audit fr");
 
     // The dark theme follows the system.
     driver.call(
@@ -398,6 +466,7 @@ fn resident_sees_the_load_curve_in_chromium() {
         "var b = document.querySelector('#bars-plot'); return b && b.dataset.drawn > 0 || null;",
     );
     save("community-dark.png");
+    check("community fr dark");
 
     // Arabic reads right to left, on a phone, with Western digits in the charts.
     driver.call(
@@ -430,4 +499,44 @@ fn resident_sees_the_load_curve_in_chromium() {
         "the charts write Western digits"
     );
     save("community-ar-phone.png");
+    check("community ar phone");
+
+    for (path, label) in [
+        ("/home", "home ar"),
+        ("/members", "members ar"),
+        ("/tokens", "tokens ar"),
+        ("/audit", "audit ar"),
+        ("/no-such-page", "not found ar"),
+    ] {
+        driver.call(
+            "POST",
+            "/url",
+            Some(json!({ "url": format!("http://{addr}{path}") })),
+        );
+        check(label);
+    }
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/members") })),
+    );
+    click("a[href$='/settings']");
+    wait_for(
+        "a member's settings",
+        "return location.pathname.endsWith('/settings') || null;",
+    );
+    check("member settings ar");
+    driver.call("DELETE", "/cookie", None);
+    driver.call(
+        "POST",
+        "/url",
+        Some(json!({ "url": format!("http://{addr}/login") })),
+    );
+    check("login");
+    let violations = violations.into_inner();
+    assert!(
+        violations.is_empty(),
+        "axe-core found serious or critical violations:\n{}",
+        violations.join("\n")
+    );
 }
