@@ -175,6 +175,7 @@ mod tests {
                 name: format!("m{i}"),
                 kind: MemberKind::Household,
                 consent_individual: i <= consenting,
+                deactivated_ms: None,
             })
             .collect()
     }

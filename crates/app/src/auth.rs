@@ -230,6 +230,27 @@ impl App {
             .finish(attempt, ok, self.now_ms());
         let user = outcome?
             .ok_or_else(|| AppError::new(Kind::Unauthenticated, "wrong login or password"))?;
+        if !self.account_active(&user)? {
+            return Err(AppError::forbidden(
+                "this account's member has left the community: ask a coordinator",
+            ));
+        }
+        self.open_session(user)
+    }
+
+    /// Whether the account may sign in: an account of a member who left may not.
+    fn account_active(&self, user: &User) -> Result<bool, AppError> {
+        let Some(member) = user.member_id else {
+            return Ok(true);
+        };
+        Ok(self
+            .store
+            .read(|tx| tx.members().find(member))?
+            .is_some_and(|m| m.is_active()))
+    }
+
+    /// A new session for an account whose password was just checked or chosen.
+    pub(crate) fn open_session(&self, user: User) -> Result<LoginOk, AppError> {
         let session = new_secret();
         let csrf = new_secret();
         let max_age_s = self.settings.session_hours * 3600;
@@ -240,7 +261,7 @@ impl App {
         })?;
         Ok(LoginOk {
             session,
-            device: self.device_token(&login)?,
+            device: self.device_token(&user.login)?,
             user,
             max_age_s,
         })
@@ -283,10 +304,15 @@ impl App {
     /// read.
     pub fn token_viewer(&self, secret: &str) -> Result<Viewer, AppError> {
         match self.token_scope(secret)? {
-            (_, TokenScope::UserRead { user_id }) => Ok(Viewer {
-                user: self.store.read(|tx| tx.users().get(user_id))?,
-                csrf: None,
-            }),
+            (_, TokenScope::UserRead { user_id }) => {
+                let user = self.store.read(|tx| tx.users().get(user_id))?;
+                if !self.account_active(&user)? {
+                    return Err(AppError::forbidden(
+                        "this token's member has left the community",
+                    ));
+                }
+                Ok(Viewer { user, csrf: None })
+            }
             _ => Err(AppError::forbidden(
                 "this token can write readings, not read data",
             )),

@@ -37,7 +37,7 @@ pub struct ChannelPreview {
     pub meters: Vec<(Meter, Option<String>)>,
 }
 
-fn coordinator(viewer: &Viewer) -> Result<(), AppError> {
+pub(crate) fn coordinator(viewer: &Viewer) -> Result<(), AppError> {
     if viewer.is_coordinator() && viewer.csrf.is_some() {
         Ok(())
     } else {
@@ -46,7 +46,7 @@ fn coordinator(viewer: &Viewer) -> Result<(), AppError> {
 }
 
 impl App {
-    fn audited<T>(
+    pub(crate) fn audited<T>(
         &self,
         viewer: &Viewer,
         f: impl Fn(&mut Tx<'_>) -> Result<(T, Option<MemberId>, &'static str, Value), store::StoreError>,

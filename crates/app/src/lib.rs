@@ -8,6 +8,7 @@
 //! [`dashboard::Curve`], [`dashboard::PeriodTotals`].
 
 pub mod access;
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod coord;

@@ -37,6 +37,14 @@ pub struct Member {
     pub kind: MemberKind,
     /// The member lets coordinators see its individual curves.
     pub consent_individual: bool,
+    /// When the member left the community: its data stays, its accounts no longer sign in.
+    pub deactivated_ms: Option<i64>,
+}
+
+impl Member {
+    pub fn is_active(&self) -> bool {
+        self.deactivated_ms.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -25,7 +25,9 @@ use domain::limits::PowerLimits;
 pub use error::{ErrorKind, Result, StoreError};
 pub use migrations::names as migration_names;
 pub use repo::audit::{Audit, AuditEntry, NewAuditEntry};
-pub use repo::auth::{NewUser, Session, Sessions, Tokens, Users};
+pub use repo::auth::{
+    AccountLink, AccountLinks, LinkPurpose, NewUser, Session, Sessions, Tokens, Users,
+};
 pub use repo::channels::{Channels, NewChannel};
 pub use repo::communities::Communities;
 pub use repo::groups::Groups;
@@ -118,6 +120,9 @@ impl<'c> Tx<'c> {
     }
     pub fn tokens(&mut self) -> Tokens<'_, 'c> {
         Tokens(self)
+    }
+    pub fn account_links(&mut self) -> AccountLinks<'_, 'c> {
+        AccountLinks(self)
     }
     pub fn secrets(&mut self) -> Secrets<'_, 'c> {
         Secrets(self)

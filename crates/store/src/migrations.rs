@@ -21,6 +21,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     "0001_initial",
     "0002_per_meter_series_and_sources",
     "0003_audit_log",
+    "0004_accounts",
 );
 
 /// PostgreSQL migrations; same names and versions as [`SQLITE`].
@@ -28,6 +29,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     "0001_initial",
     "0002_per_meter_series_and_sources",
     "0003_audit_log",
+    "0004_accounts",
 );
 
 /// The migration names, for the test that checks both dialects have the same files.

@@ -525,6 +525,7 @@ fn resident_sees_the_load_curve_in_chromium() {
         "a member's settings",
         "return location.pathname.endsWith('/settings') || null;",
     );
+    save("member-settings-ar-phone.png");
     check("member settings ar");
     driver.call("DELETE", "/cookie", None);
     driver.call(

@@ -144,7 +144,8 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
     let pages = pages::session::routes()
         .into_iter()
         .chain(pages::dashboards::routes())
-        .chain(pages::coord::routes());
+        .chain(pages::coord::routes())
+        .chain(pages::accounts::routes());
     let api = vec![
         route("/", GET, false, get(pages::root)),
         route("/health", GET, true, get(|| async { "ok" })),

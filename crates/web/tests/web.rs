@@ -1448,3 +1448,380 @@ async fn the_app_installs_with_a_manifest_and_its_icons() {
         );
     }
 }
+
+fn link_of(body: &str) -> String {
+    let url = body
+        .split("id=\"new-link\">")
+        .nth(1)
+        .expect("the new link is shown")
+        .split('<')
+        .next()
+        .unwrap();
+    url.split_once("/welcome/")
+        .map(|(_, s)| format!("/welcome/{s}"))
+        .expect("a welcome link")
+}
+
+/// Chooses a password through a one-time link, as the person holding it would.
+async fn choose_password(r: &axum::Router, link: &str, password: &str, confirm: &str) -> Reply {
+    let form = send(r, get(link, "")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert_eq!(form.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        form.header("referrer-policy"),
+        Some("same-origin"),
+        "the link never leaves for another site"
+    );
+    let csrf = form.cookie("voisins_login_csrf").expect("form cookie");
+    let body = format!(
+        "csrf={csrf}&password={}&confirm={}",
+        testkit::http::urlencode(password),
+        testkit::http::urlencode(confirm)
+    );
+    send(
+        r,
+        post_form(link, &format!("voisins_login_csrf={csrf}"), &body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_coordinator_invites_a_resident_who_chooses_a_password_once() {
+    let w = world();
+    let r = router(&w);
+    let member = w.members[2];
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let settings = format!("/members/{member}/settings");
+    let csrf = csrf_of(&send(&r, get(&settings, &coord)).await.body);
+    let invited = send(
+        &r,
+        post_form(
+            &format!("/members/{member}/accounts"),
+            &coord,
+            &format!("csrf={csrf}&name=Lina+Haddad&login=Lina.H&role=resident"),
+        ),
+    )
+    .await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
+    assert_eq!(invited.header("cache-control"), Some("no-store"));
+    assert!(
+        invited.body.contains("Invitation pour « lina.h »"),
+        "{}",
+        invited.body
+    );
+    let link = link_of(&invited.body);
+    // Shown once: the settings page lists the account as invited, without the link.
+    let page = send(&r, get(&settings, &coord)).await.body;
+    assert!(page.contains("lina.h") && page.contains("invité, lien valable jusqu"));
+    assert!(!page.contains(&link));
+    // Until the link is used the account cannot sign in, whatever the password.
+    assert!(login(&r, "lina.h", "").await.is_err());
+    // Bad choices are said in words, and the link still works after them.
+    let short = choose_password(&r, &link, "court", "court").await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short.body.contains("Au moins 10 caractères"),
+        "{}",
+        short.body
+    );
+    let differ = choose_password(&r, &link, "une longue phrase", "une autre phrase").await;
+    assert_eq!(differ.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(differ.body.contains("ne sont pas les mêmes"));
+    // A form whose token is forged shows the form again.
+    let forged = send(
+        &r,
+        post_form(
+            &link,
+            "voisins_login_csrf=forged",
+            "csrf=forged&password=une+longue+phrase&confirm=une+longue+phrase",
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Réessayez"));
+    let chosen = choose_password(&r, &link, "une longue phrase", "une longue phrase").await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    assert_eq!(chosen.header("location"), Some("/home"));
+    let session = chosen.cookie("voisins_session").expect("signed in");
+    let home = send(&r, get("/home", &format!("voisins_session={session}"))).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("Household 3"),
+        "the invited member's home"
+    );
+    // The link served once.
+    let again = send(&r, get(&link, "")).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(again.body.contains("Ce lien a expiré ou a déjà servi"));
+    let unknown = send(&r, get(&link.replace("/welcome/", "/welcome/x"), "")).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "an unknown link");
+    assert!(login(&r, "lina.h", "une longue phrase").await.is_ok());
+    // The member reads both steps in its log.
+    let log = send(&r, get("/audit", &format!("voisins_session={session}")))
+        .await
+        .body;
+    assert!(
+        log.contains("Coordination a invité « lina.h » (résident).")
+            && log.contains("Lina Haddad a choisi son mot de passe"),
+        "{log}"
+    );
+    // A taken login is refused in words.
+    let taken = send(
+        &r,
+        post_form(
+            &format!("/members/{member}/accounts"),
+            &coord,
+            &format!("csrf={csrf}&name=Autre&login=h1&role=resident"),
+        ),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+}
+
+#[tokio::test]
+async fn a_reset_link_replaces_the_password_and_ends_the_old_sessions() {
+    let w = world();
+    let r = router(&w);
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let old = login(&r, "h1", &pw("h1")).await.unwrap();
+    let settings = format!("/members/{}/settings", w.members[0]);
+    let page = send(&r, get(&settings, &coord)).await.body;
+    let csrf = csrf_of(&page);
+    let user = w
+        .app()
+        .list_users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.login == "h1")
+        .unwrap()
+        .id;
+    let made = send(
+        &r,
+        post_form(
+            &format!("/accounts/{user}/reset"),
+            &coord,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let first = link_of(&made.body);
+    // A second link cancels the first; the current password keeps working meanwhile.
+    let made = send(
+        &r,
+        post_form(
+            &format!("/accounts/{user}/reset"),
+            &coord,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    let link = link_of(&made.body);
+    assert_eq!(
+        send(&r, get(&first, "")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(send(&r, get("/home", &old)).await.status, StatusCode::OK);
+    let chosen = choose_password(
+        &r,
+        &link,
+        "nouvelle phrase secrète",
+        "nouvelle phrase secrète",
+    )
+    .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&r, get("/home", &old)).await.status,
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+    assert!(login(&r, "h1", &pw("h1")).await.is_err());
+    assert!(login(&r, "h1", "nouvelle phrase secrète").await.is_ok());
+    // A resident cannot make links, even with their own valid form token.
+    let resident = login(&r, "h2", &pw("h2")).await.unwrap();
+    let rcsrf = csrf_of(&send(&r, get("/home", &resident)).await.body);
+    for (path, body) in [
+        (format!("/accounts/{user}/reset"), String::new()),
+        (
+            format!("/accounts/{user}/role"),
+            "&role=coordinator".to_string(),
+        ),
+        (
+            format!("/members/{}/accounts", w.members[1]),
+            "&name=X&login=x&role=coordinator".to_string(),
+        ),
+        (
+            format!("/members/{}/active", w.members[0]),
+            "&active=false".to_string(),
+        ),
+    ] {
+        let reply = send(
+            &r,
+            post_form(&path, &resident, &format!("csrf={rcsrf}{body}")),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
+        let anonymous = send(&r, post_form(&path, "", &format!("csrf={rcsrf}{body}"))).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    // An account id that is not one is not found.
+    let reply = send(
+        &r,
+        post_form("/accounts/999999/reset", &coord, &format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn roles_change_from_the_browser_within_the_rules() {
+    let w = world();
+    let r = router(&w);
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let csrf = csrf_of(&send(&r, get("/members", &coord)).await.body);
+    let users = w.app().list_users().unwrap();
+    let id = |login: &str| users.iter().find(|u| u.login == login).unwrap().id;
+    let h2 = login(&r, "h2", &pw("h2")).await.unwrap();
+    assert_eq!(
+        send(&r, get("/members", &h2)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let promoted = send(
+        &r,
+        post_form(
+            &format!("/accounts/{}/role", id("h2")),
+            &coord,
+            &format!("csrf={csrf}&role=coordinator"),
+        ),
+    )
+    .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER, "{}", promoted.body);
+    // The new role applies from the next sign-in; the old session ended.
+    assert_eq!(
+        send(&r, get("/members", &h2)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let h2 = login(&r, "h2", &pw("h2")).await.unwrap();
+    assert_eq!(send(&r, get("/members", &h2)).await.status, StatusCode::OK);
+    // Nobody becomes an operator from a coordinator's hands, and a role must exist.
+    for role in ["operator", "admin"] {
+        let reply = send(
+            &r,
+            post_form(
+                &format!("/accounts/{}/role", id("h3")),
+                &coord,
+                &format!("csrf={csrf}&role={role}"),
+            ),
+        )
+        .await;
+        assert!(
+            reply.status == StatusCode::FORBIDDEN || reply.status == StatusCode::BAD_REQUEST,
+            "{role}: {}",
+            reply.status
+        );
+    }
+    // An account without a member cannot become a resident.
+    let reply = send(
+        &r,
+        post_form(
+            &format!("/accounts/{}/role", id("coord")),
+            &coord,
+            &format!("csrf={csrf}&role=resident"),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("needs the member"), "{}", reply.body);
+    let log = send(&r, get("/audit", &coord)).await.body;
+    assert!(
+        log.contains("a changé le rôle de « h2 » : résident → coordinateur."),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_member_who_leaves_keeps_their_data_and_their_accounts_stop_signing_in() {
+    let w = world();
+    let r = router(&w);
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let h1 = login(&r, "h1", &pw("h1")).await.unwrap();
+    let member = w.members[0];
+    let csrf = csrf_of(&send(&r, get("/members", &coord)).await.body);
+    let left = send(
+        &r,
+        post_form(
+            &format!("/members/{member}/active"),
+            &coord,
+            &format!("csrf={csrf}&active=false"),
+        ),
+    )
+    .await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.body);
+    assert_eq!(
+        send(&r, get("/home", &h1)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let refused = login(&r, "h1", &pw("h1")).await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("a quitté la communauté"),
+        "{}",
+        refused.body
+    );
+    // The member's read token stops too.
+    let token = format!("Bearer {}", w.read_tokens[0]);
+    assert_eq!(
+        send(&r, get_auth("/api/v1/me/live", &token)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let list = send(&r, get("/members", &coord)).await.body;
+    assert!(list.contains(">parti</span>"), "the list says who left");
+    let page = send(&r, get(&format!("/members/{member}/settings"), &coord))
+        .await
+        .body;
+    assert!(page.contains("Ce membre a quitté la communauté le"));
+    // Back again: the accounts sign in as before.
+    let back = send(
+        &r,
+        post_form(
+            &format!("/members/{member}/active"),
+            &coord,
+            &format!("csrf={csrf}&active=true"),
+        ),
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let h1 = login(&r, "h1", &pw("h1")).await.unwrap();
+    let log = send(&r, get("/audit", &h1)).await.body;
+    assert!(
+        log.contains("a marqué « Household 1 » comme parti")
+            && log.contains("a réactivé « Household 1 »"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn the_members_list_says_today_s_energy_and_coverage_within_consent() {
+    let w = world();
+    let r = router(&w);
+    let coord = login(&r, "coord", &pw("coord")).await.unwrap();
+    let list = send(&r, get("/members", &coord))
+        .await
+        .body
+        .replace("&#x27;", "'");
+    let row = |name: &str| {
+        list.split("<tr>")
+            .find(|row| row.contains(&format!(">{name}<")))
+            .unwrap_or_else(|| panic!("a row for {name}"))
+            .to_string()
+    };
+    // Noon: 48 complete quarter-hours today. Household 1 shares its curve: 100 W for the last
+    // hour is 100 Wh; its production channel sent nothing, so no quarter-hour is complete.
+    let h1 = row("Household 1");
+    assert!(h1.contains("100 Wh"), "{h1}");
+    assert!(h1.contains("0 / 48 quarts d'heure reçus"), "{h1}");
+    // Household 2 keeps its curve private: no energy, but its data arrived for 4 quarter-hours.
+    let h2 = row("Household 2");
+    assert!(h2.contains("courbe privée") && !h2.contains("Wh"), "{h2}");
+    assert!(h2.contains("4 / 48 quarts d'heure reçus"), "{h2}");
+}

@@ -10,6 +10,43 @@ use crate::{Result, StoreError, Tx};
 pub struct Users<'t, 'c>(pub(crate) &'t mut Tx<'c>);
 pub struct Sessions<'t, 'c>(pub(crate) &'t mut Tx<'c>);
 pub struct Tokens<'t, 'c>(pub(crate) &'t mut Tx<'c>);
+pub struct AccountLinks<'t, 'c>(pub(crate) &'t mut Tx<'c>);
+
+/// What a one-time account link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// A new account chooses its first password.
+    Invite,
+    /// An existing account chooses a new password.
+    Reset,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Invite => "invite",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "invite" => Ok(LinkPurpose::Invite),
+            "reset" => Ok(LinkPurpose::Reset),
+            other => Err(StoreError::corrupt(format!(
+                "account link purpose '{other}'"
+            ))),
+        }
+    }
+}
+
+/// A pending one-time link (only the hash of its secret is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLink {
+    pub user_id: UserId,
+    pub purpose: LinkPurpose,
+    pub expires_ms: i64,
+}
 
 #[derive(Clone)]
 pub struct NewUser {
@@ -159,9 +196,23 @@ impl Users<'_, '_> {
         Ok(())
     }
 
+    /// Gives the user another role; its sessions end, so every page is read with the new one.
+    pub fn set_role(&mut self, id: UserId, role: Role) -> Result<()> {
+        let n = self.0.writing()?.exec(
+            "UPDATE users SET role = ? WHERE id = ?",
+            params![role.as_str(), id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found(format!("user {id}")));
+        }
+        self.0.sessions().delete_user(id)?;
+        Ok(())
+    }
+
     pub fn remove(&mut self, id: UserId) -> Result<()> {
         self.get(id)?;
         self.0.sessions().delete_user(id)?;
+        self.0.account_links().delete_user(id)?;
         let db = self.0.writing()?;
         db.exec("DELETE FROM tokens WHERE user_id = ?", params![id])?;
         db.exec("DELETE FROM users WHERE id = ?", params![id])?;
@@ -312,5 +363,74 @@ impl Tokens<'_, '_> {
             "DELETE FROM tokens WHERE id = ? AND community_id = ?",
             params![id, community],
         )? > 0)
+    }
+}
+
+fn link(r: &Row) -> Result<AccountLink> {
+    Ok(AccountLink {
+        user_id: r.id("user_id")?,
+        purpose: LinkPurpose::parse(&r.text("purpose")?)?,
+        expires_ms: r.i64("expires_ms")?,
+    })
+}
+
+impl AccountLinks<'_, '_> {
+    /// A new link for the user; any earlier link of the user stops working.
+    pub fn create(
+        &mut self,
+        token_hash: &str,
+        user: UserId,
+        purpose: LinkPurpose,
+        expires_ms: i64,
+    ) -> Result<()> {
+        self.0.users().get(user)?;
+        self.delete_user(user)?;
+        self.0.writing()?.exec(
+            "INSERT INTO account_links (token_hash, user_id, purpose, expires_ms) VALUES (?, ?, ?, ?)",
+            params![token_hash, user, purpose.as_str(), expires_ms],
+        )?;
+        Ok(())
+    }
+
+    /// The live link with this hash, if any.
+    pub fn get(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<AccountLink>> {
+        self.0
+            .db()
+            .query_opt(
+                "SELECT user_id, purpose, expires_ms FROM account_links WHERE token_hash = ? AND expires_ms >= ?",
+                params![token_hash, now_ms],
+            )?
+            .map(|r| link(&r))
+            .transpose()
+    }
+
+    /// Uses the link: it is gone afterwards, whether or not it was live.
+    pub fn take(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<AccountLink>> {
+        let found = self.get(token_hash, now_ms)?;
+        self.0.writing()?.exec(
+            "DELETE FROM account_links WHERE token_hash = ?",
+            params![token_hash],
+        )?;
+        Ok(found)
+    }
+
+    /// The pending link of each user of the community that has one.
+    pub fn pending(&mut self, community: CommunityId) -> Result<Vec<AccountLink>> {
+        self.0
+            .db()
+            .query(
+                "SELECT l.user_id, l.purpose, l.expires_ms FROM account_links l JOIN users u ON u.id = l.user_id
+                 WHERE u.community_id = ? ORDER BY l.user_id",
+                params![community],
+            )?
+            .iter()
+            .map(link)
+            .collect()
+    }
+
+    pub fn delete_user(&mut self, user: UserId) -> Result<u64> {
+        self.0
+            .writing()?
+            .exec("DELETE FROM account_links WHERE user_id = ?", params![user])
     }
 }

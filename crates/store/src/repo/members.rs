@@ -1,13 +1,14 @@
 //! Members of a community: households, shops, offices, the commons of a cohousing.
 
-use domain::{CommunityId, Member, MemberId, MemberKind};
+use domain::{CommunityId, Member, MemberId, MemberKind, UserId};
 
 use crate::backend::{params, Row};
 use crate::{Result, StoreError, Tx};
 
 pub struct Members<'t, 'c>(pub(crate) &'t mut Tx<'c>);
 
-const SELECT: &str = "SELECT id, community_id, name, kind, consent_individual FROM members";
+const SELECT: &str =
+    "SELECT id, community_id, name, kind, consent_individual, deactivated_ms FROM members";
 
 fn from_row(r: &Row) -> Result<Member> {
     let kind = r.text("kind")?;
@@ -18,6 +19,7 @@ fn from_row(r: &Row) -> Result<Member> {
         kind: MemberKind::parse(&kind)
             .map_err(|_| StoreError::corrupt(format!("member kind '{kind}'")))?,
         consent_individual: r.bool("consent_individual")?,
+        deactivated_ms: r.opt_i64("deactivated_ms")?,
     })
 }
 
@@ -97,6 +99,32 @@ impl Members<'_, '_> {
         )?;
         if n == 0 {
             return Err(StoreError::not_found(format!("member {id}")));
+        }
+        Ok(())
+    }
+
+    /// Marks a member as gone (`Some(when)`) or back (`None`). A member who leaves has its
+    /// accounts' sessions and pending links ended.
+    pub fn set_deactivated(&mut self, id: MemberId, deactivated_ms: Option<i64>) -> Result<()> {
+        let n = self.0.writing()?.exec(
+            "UPDATE members SET deactivated_ms = ? WHERE id = ?",
+            params![deactivated_ms, id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::not_found(format!("member {id}")));
+        }
+        if deactivated_ms.is_some() {
+            let users: Vec<UserId> = self
+                .0
+                .db()
+                .query("SELECT id FROM users WHERE member_id = ?", params![id])?
+                .iter()
+                .map(|r| r.id("id"))
+                .collect::<Result<_>>()?;
+            for user in users {
+                self.0.sessions().delete_user(user)?;
+                self.0.account_links().delete_user(user)?;
+            }
         }
         Ok(())
     }

@@ -110,7 +110,7 @@ fn channel_kind_label(catalog: &Catalog, kind: Option<ChannelKind>) -> String {
 }
 
 /// `5 décembre 2026 14:30` in the community's zone.
-fn when(catalog: &Catalog, ts_ms: i64, tz: &jiff::tz::TimeZone) -> String {
+pub(crate) fn when(catalog: &Catalog, ts_ms: i64, tz: &jiff::tz::TimeZone) -> String {
     let Ok(t) = jiff::Timestamp::from_millisecond(ts_ms) else {
         return String::new();
     };
@@ -168,6 +168,10 @@ pub async fn members(State(state): State<AppState>, headers: HeaderMap) -> Respo
                     "kind": catalog.t(&format!("kind_{}", r.member.kind.as_str())),
                     "meters": meters,
                     "consent": catalog.t(if r.member.consent_individual { "members_yes" } else { "members_no" }),
+                    "active": r.member.is_active(),
+                    "today": r.today_consumption_mwh.map(|e| catalog.energy_mwh(e)),
+                    "coverage": catalog.t("members_coverage").replace("{n}", &r.today_covered.to_string()).replace("{total}", &r.today_slots.to_string()),
+                    "coverage_low": r.today_slots > 0 && r.today_covered * 10 < r.today_slots * 9,
                 }));
             }
             let withheld = match visibility.withheld {
@@ -288,8 +292,20 @@ fn audit_text(catalog: &Catalog, e: &app::coord::AuditEntry, tz: &jiff::tz::Time
         .get("kind")
         .and_then(Value::as_str)
         .and_then(|k| ChannelKind::parse(k).ok());
+    let role = |k: &str| catalog.t(&format!("role_{}", s(k))).to_string();
     text.replace("{actor}", &e.actor)
         .replace("{name}", &s("name"))
+        .replace("{login}", &s("login"))
+        .replace("{role}", &role("role"))
+        .replace(
+            "{from}",
+            &if e.action == "role_changed" {
+                role("from")
+            } else {
+                String::from("{from}")
+            },
+        )
+        .replace("{to}", &role("to"))
         .replace("{meter}", &s("meter"))
         .replace("{channel}", &s("channel"))
         .replace("{label}", &s("label"))
@@ -323,57 +339,83 @@ pub async fn member_settings(
     page(
         state,
         headers,
-        Box::new(move |s, viewer, lang| {
-            coordinator_only(viewer)?;
-            let catalog = s.0.catalogs.get(lang);
-            let app = s.app();
-            let id = member_id(&id)?;
-            let (rows, _) = app.members_overview(viewer)?;
-            let row = rows
-                .iter()
-                .find(|r| r.member.id == id)
-                .ok_or_else(|| WebError::not_found("no such member"))?;
-            let community = app.community()?;
-            let tz = app.time_zone()?;
-            let now = app.now_ms();
-            let meters: Vec<Value> = row
-                .meters
-                .iter()
-                .map(|(meter, channels)| {
-                    let chans: Vec<Value> = channels
-                        .iter()
-                        .map(|c| {
-                            let history: Vec<Value> = c
-                                .configs
-                                .iter()
-                                .map(|cfg| json!({
-                                    "kind": channel_kind_label(catalog, Some(cfg.kind)),
-                                    "from": when(catalog, cfg.valid_from_ms, &tz),
-                                    "phase": cfg.phase,
-                                }))
-                                .collect();
-                            json!({ "key": c.series_key, "href": format!("/channels/{}", c.id), "history": history,
-                                    "last": c.last_ts_ms.map(|t| catalog.ago(now - t)) })
-                        })
-                        .collect();
-                    json!({ "name": meter.name, "channels": chans,
-                            "last_contact": meter.last_contact_ms.map_or(catalog.t("members_never").to_string(), |t| catalog.ago(now - t)) })
-                })
-                .collect();
-            let entries = app.audit_log(viewer, Some(id))?;
-            let m = &row.member;
-            let ctx = json!({
-                "title": m.name, "active": "members", "tabs": tabs(catalog, "members"),
-                "community_name": community.name,
-                "member": { "id": m.id, "name": m.name, "consent": m.consent_individual, "dashboard": row.curve_visible.then(|| format!("/members/{}", m.id)) },
-                "kinds": kind_options(catalog, Some(m.kind)),
-                "meters": meters,
-                "audit": audit_rows(catalog, &entries, &tz),
-            });
-            render(s, "member_settings.html", lang, &format!("/members/{}/settings", m.id), Some(viewer), ctx)
-        }),
+        Box::new(move |s, viewer, lang| settings_page(s, viewer, lang, member_id(&id)?, None)),
     )
     .await
+}
+
+/// A member's settings page; `new_link` is an account link just made, shown on this answer
+/// only.
+pub(crate) fn settings_page(
+    s: &AppState,
+    viewer: &Viewer,
+    lang: &str,
+    id: domain::MemberId,
+    new_link: Option<Value>,
+) -> Result<String, WebError> {
+    coordinator_only(viewer)?;
+    let catalog = s.0.catalogs.get(lang);
+    let app = s.app();
+    let (rows, _) = app.members_overview(viewer)?;
+    let row = rows
+        .iter()
+        .find(|r| r.member.id == id)
+        .ok_or_else(|| WebError::not_found("no such member"))?;
+    let community = app.community()?;
+    let tz = app.time_zone()?;
+    let now = app.now_ms();
+    let meters: Vec<Value> = row
+        .meters
+        .iter()
+        .map(|(meter, channels)| {
+            let chans: Vec<Value> = channels
+                .iter()
+                .map(|c| {
+                    let history: Vec<Value> = c
+                        .configs
+                        .iter()
+                        .map(|cfg| json!({
+                            "kind": channel_kind_label(catalog, Some(cfg.kind)),
+                            "from": when(catalog, cfg.valid_from_ms, &tz),
+                            "phase": cfg.phase,
+                        }))
+                        .collect();
+                    json!({ "key": c.series_key, "href": format!("/channels/{}", c.id), "history": history,
+                            "last": c.last_ts_ms.map(|t| catalog.ago(now - t)) })
+                })
+                .collect();
+            json!({ "name": meter.name, "channels": chans,
+                    "last_contact": meter.last_contact_ms.map_or(catalog.t("members_never").to_string(), |t| catalog.ago(now - t)) })
+        })
+        .collect();
+    let entries = app.audit_log(viewer, Some(id))?;
+    let accounts = super::accounts::account_rows(
+        catalog,
+        viewer,
+        &app.coord_member_accounts(viewer, id)?,
+        &tz,
+    );
+    let m = &row.member;
+    let ctx = json!({
+        "title": m.name, "active": "members", "tabs": tabs(catalog, "members"),
+        "community_name": community.name,
+        "member": { "id": m.id, "name": m.name, "consent": m.consent_individual, "dashboard": row.curve_visible.then(|| format!("/members/{}", m.id)),
+                    "active": m.is_active(), "left": m.deactivated_ms.map(|t| when(catalog, t, &tz)) },
+        "kinds": kind_options(catalog, Some(m.kind)),
+        "roles": super::accounts::role_options(catalog, viewer, domain::Role::Resident),
+        "accounts": accounts,
+        "new_link": new_link,
+        "meters": meters,
+        "audit": audit_rows(catalog, &entries, &tz),
+    });
+    render(
+        s,
+        "member_settings.html",
+        lang,
+        &format!("/members/{}/settings", m.id),
+        Some(viewer),
+        ctx,
+    )
 }
 
 pub async fn edit_member(

@@ -4,6 +4,7 @@
 //! `session` (login, logout, language), `dashboards` (home, a member, the community) and
 //! `coord` (what coordinators run) each bring their own templates and routes.
 
+pub mod accounts;
 pub mod coord;
 pub mod dashboards;
 pub mod session;
@@ -30,6 +31,7 @@ pub fn templates() -> minijinja::Environment<'static> {
         .chain(session::TEMPLATES)
         .chain(dashboards::TEMPLATES)
         .chain(coord::TEMPLATES)
+        .chain(accounts::TEMPLATES)
     {
         env.add_template(name, source).expect("templates parse");
     }

@@ -190,6 +190,16 @@ pub async fn login(
             )
             .await
         }
+        Ok(Err(e)) if e.kind == Kind::Forbidden => {
+            login_page_async(
+                state,
+                headers,
+                Some("login_deactivated"),
+                login,
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
         Ok(Err(e)) => error_page(&state, &lang, None, e.into()),
         Err(busy) => error_page(&state, &lang, None, busy.into()),
     }
