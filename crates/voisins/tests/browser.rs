@@ -541,3 +541,280 @@ fn resident_sees_the_load_curve_in_chromium() {
         violations.join("\n")
     );
 }
+
+impl Driver {
+    fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    /// Polls a script until it returns something other than null or false.
+    fn wait(&self, what: &str, script: &str) -> Value {
+        let t = Instant::now();
+        loop {
+            let v = self.script(script);
+            if !v.is_null() && v != json!(false) {
+                return v;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "{what}: {v}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn click(&self, css: &str) {
+        let el = self.element(css);
+        self.call("POST", &format!("/element/{el}/click"), Some(json!({})));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let el = self.element(css);
+        self.call("POST", &format!("/element/{el}/clear"), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn save(&self, name: &str) {
+        use base64::Engine;
+        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&out).unwrap();
+        let png = self.call("GET", "/screenshot", None);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        std::fs::write(out.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn resident_browses_zooms_reads_the_share_and_downloads_in_chromium() {
+    let (Some(chromedriver), Some(chromium)) =
+        (find_program("chromedriver"), find_program("chromium"))
+    else {
+        assert!(
+            !testkit::services_required(),
+            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("chromium or chromedriver missing: browser test skipped");
+        return;
+    };
+    // The demo's meters fell silent 12 minutes ago.
+    let dir = TempDir::new("browser-browse");
+    let port = free_port();
+    let config = write_config(dir.path(), port);
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let store = store::Store::open_sqlite(
+        &dir.path().join("data/voisins.db"),
+        store::StoreSettings::default(),
+    )
+    .unwrap();
+    let generator = sim::Generator::new(3, 6, 0.5, 0);
+    let now = (jiff::Timestamp::now().as_millisecond() - 12 * 60_000) / 8000 * 8000;
+    let plan = sim::DemoPlan {
+        households: 6,
+        history_days: 3,
+        raw_days: 1,
+        step_ms: 8000,
+        now_ms: now,
+    };
+    let demo = sim::seed(&store, &generator, &plan, &mut |_, _, _| {}).unwrap();
+    drop(store);
+    let mut server = start_server(&config, &dir.path().join("server.log"));
+    wait_healthy(port, &mut server);
+    let base = format!("http://127.0.0.1:{port}");
+    let driver = start_driver(&chromedriver, &chromium);
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    driver.call(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({ "cmd": "Browser.setDownloadBehavior", "params": { "behavior": "allow", "downloadPath": downloads.to_str().unwrap() } })),
+    );
+    driver.goto(&format!("{base}/login"));
+    let account = &demo.accounts[1];
+    driver.type_into("input[name=login]", &account.login);
+    driver.type_into("input[name=password]", &account.password);
+    driver.click("button[type=submit]");
+    let drawn = "var p = document.querySelector('#power-plot'); var b = document.querySelector('#bars-plot'); \
+                 return location.pathname === '/home' && p && b && p.dataset.drawn > 0 && b.dataset.drawn > 0 && !document.getElementById('chart-card').classList.contains('loading') ? p.dataset.drawn : null;";
+    driver.wait("today's curve", drawn);
+
+    // Stale: no pulse, and the card says how long ago the last measurement was.
+    let live = driver.script(
+        "var c = document.querySelector('.live-cards'); return [c.dataset.state, !!document.querySelector('.pulse'), document.getElementById('live-as-of').textContent];",
+    );
+    assert_eq!(live[0], json!("stale"), "{live}");
+    assert_eq!(live[1], json!(false), "no pulse on a silent meter: {live}");
+    let as_of = live[2].as_str().unwrap();
+    assert!(
+        as_of.starts_with("Dernière mesure il y a 1") && as_of.contains(" min"),
+        "{as_of}"
+    );
+
+    // The share: the rates the API computes are the ones the panel shows.
+    let api = driver.call(
+        "POST",
+        "/execute/async",
+        Some(json!({ "script": "var done = arguments[0]; fetch('/api/v1/me/totals?range=day').then(function (r) { return r.json(); }).then(done, function (e) { done(String(e)); });", "args": [] })),
+    );
+    let shown = driver.script(
+        "return Array.from(document.querySelectorAll('#panel .rates strong')).map(function (s) { return s.textContent; });",
+    );
+    let pct = |r: &Value| {
+        r.as_f64().map_or("—".to_string(), |r| {
+            format!("{}\u{202f}%", (r * 100.0).round() as i64)
+        })
+    };
+    assert_eq!(
+        shown[0].as_str().unwrap(),
+        pct(&api["self_sufficiency_rate"]),
+        "{api}"
+    );
+    let flow = driver.script("var t = document.querySelector('#panel figure.flow title'); return t ? t.textContent : null;");
+    assert!(
+        flow.as_str()
+            .is_some_and(|t| t.contains("kWh") || t.contains("Wh")),
+        "the flow picture says its figures: {flow}"
+    );
+    driver.save("home-stale-share-fr.png");
+
+    // Browse: the previous day, by the arrow; the address, the label and the panel follow.
+    let today = driver.script("return document.getElementById('chart-card').dataset.today;");
+    let today = today.as_str().unwrap().to_string();
+    let label_before = driver.script("return document.getElementById('period-label').textContent;");
+    driver.click("a.step[data-step='-1']");
+    let yesterday = jiff::civil::Date::strptime("%Y-%m-%d", &today)
+        .unwrap()
+        .yesterday()
+        .unwrap()
+        .to_string();
+    driver.wait(
+        "yesterday is shown",
+        &format!("return location.search.indexOf('date={yesterday}') >= 0 && document.querySelector('#panel .panel').dataset.date === '{yesterday}' && !document.getElementById('chart-card').classList.contains('loading') || null;"),
+    );
+    let label_after = driver.script("return document.getElementById('period-label').textContent;");
+    assert_ne!(label_before, label_after);
+    let next_enabled = driver.script(
+        "return !document.querySelector(\"a.step[data-step='1']\").classList.contains('disabled');",
+    );
+    assert_eq!(next_enabled, json!(true), "a past day can step forward");
+    // A past day has all its hours: 24, or 23 and 25 when the clocks change.
+    let brussels = jiff::tz::TimeZone::get("Europe/Brussels").unwrap();
+    let start = |d: &str| {
+        jiff::civil::Date::strptime("%Y-%m-%d", d)
+            .unwrap()
+            .to_zoned(brussels.clone())
+            .unwrap()
+            .timestamp()
+            .as_second()
+    };
+    let hours = (start(&today) - start(&yesterday)) / 3600;
+
+    // Zoom by dragging over the curve: finer data is fetched, a button undoes it.
+    driver.wait("yesterday's curve", drawn);
+    let before =
+        driver.script("return Number(document.getElementById('power-plot').dataset.drawn);");
+    let rect = driver.script("var r = document.querySelector('#power-plot .u-over').getBoundingClientRect(); return [r.left, r.top, r.width, r.height];");
+    let r: Vec<f64> = rect
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // Two hours of the day, from 12:00 to 14:00, halfway down the plot.
+    let at = |hour: f64| (r[0] + r[2] * hour / 24.0).round() as i64;
+    let y = (r[1] + r[3] / 2.0).round() as i64;
+    driver.call(
+        "POST",
+        "/actions",
+        Some(json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+            { "type": "pointerMove", "duration": 0, "origin": "viewport", "x": at(12.0), "y": y },
+            { "type": "pointerDown", "button": 0 },
+            { "type": "pointerMove", "duration": 200, "origin": "viewport", "x": at(14.0), "y": y },
+            { "type": "pointerUp", "button": 0 }
+        ] }] })),
+    );
+    driver.wait(
+        "the reset button appears",
+        "return !document.getElementById('reset-zoom').hidden || null;",
+    );
+    let fine = driver.wait(
+        "finer data for the zoomed span",
+        &format!("var n = Number(document.getElementById('power-plot').dataset.drawn); return n > 0 && n !== {before} ? n : null;"),
+    );
+    assert!(
+        fine.as_u64().unwrap() > 100,
+        "two hours of raw data are finer than quarter-hours: {fine} points"
+    );
+    driver.save("home-zoomed-fr.png");
+    driver.click("#reset-zoom");
+    driver.wait(
+        "the zoom is undone",
+        &format!("return document.getElementById('reset-zoom').hidden && Number(document.getElementById('power-plot').dataset.drawn) === {before} || null;"),
+    );
+
+    // The day's CSV, downloaded by the browser, opens in columns with local times.
+    driver.click("#csv-energy");
+    let t = Instant::now();
+    let file = loop {
+        let found = std::fs::read_dir(&downloads)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "csv"));
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "no CSV downloaded");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    assert_eq!(
+        name,
+        format!("voisins-{}-{yesterday}-day-energy.csv", account.login)
+    );
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(&file)
+        .unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("a {name} column, split on ';': {header:?}"))
+    };
+    let (start_col, kwh_col) = (column("start"), column("consumption_kwh"));
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len() as i64, hours, "one row per hour of the day");
+    let mut mwh = 0i64;
+    for r in &records {
+        assert!(
+            r[start_col].starts_with(&yesterday) || r[start_col].starts_with(&today),
+            "a local time: {r:?}"
+        );
+        assert!(
+            r[start_col].ends_with("+01:00") || r[start_col].ends_with("+02:00"),
+            "with its offset: {r:?}"
+        );
+        // kWh with a decimal comma and six decimals: exactly the mWh.
+        let (int, frac) = r[kwh_col].split_once(',').unwrap_or((&r[kwh_col], "0"));
+        let frac = format!("{frac:0<6}");
+        mwh += int.parse::<i64>().unwrap() * 1_000_000 + frac[..6].parse::<i64>().unwrap();
+    }
+    // The file's kWh add up to the day's consumption the API gives, to the mWh.
+    let totals = driver.call(
+        "POST",
+        "/execute/async",
+        Some(json!({ "script": format!("var done = arguments[0]; fetch('/api/v1/me/totals?range=day&date={yesterday}').then(function (r) {{ return r.json(); }}).then(done, function (e) {{ done(String(e)); }});"), "args": [] })),
+    );
+    let api_mwh = (totals["consumption_wh"].as_f64().unwrap() * 1000.0).round() as i64;
+    assert!(api_mwh > 0, "{totals}");
+    assert_eq!(mwh, api_mwh, "the CSV adds up to the day's total");
+}
