@@ -468,12 +468,22 @@ fn resident_sees_the_load_curve_in_chromium() {
     save("community-dark.png");
     check("community fr dark");
 
-    // Arabic reads right to left, on a phone, with Western digits in the charts.
+    // Back to light while the page stays open: the charts redraw in the light colours.
+    assert_eq!(
+        driver.script("return document.getElementById('chart-card').dataset.ink;"),
+        json!("#e6ece9")
+    );
     driver.call(
         "POST",
         "/goog/cdp/execute",
         Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "features": [{ "name": "prefers-color-scheme", "value": "light" }] } })),
     );
+    wait_for(
+        "the charts follow the system's switch to light",
+        "return document.getElementById('chart-card').dataset.ink === '#1d2a26' || null;",
+    );
+
+    // Arabic reads right to left, on a phone, with Western digits in the charts.
     driver.call(
         "POST",
         "/window/rect",

@@ -12,21 +12,24 @@
   var card = document.getElementById("chart-card");
   if (!card || typeof uPlot === "undefined") { return; }
 
-  var css = getComputedStyle(document.documentElement);
-  function color(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
-  var C = {
-    consumption: color("--consumption", "#d9622b"),
-    production: color("--production", "#e0a100"),
-    self: color("--self", "#2a9d8f"),
-    neighbours: color("--neighbours", "#2a9d8f"),
-    toNeighbours: color("--to-neighbours", "#8fd1c6"),
-    grid: color("--grid", "#d9622b"),
-    toGrid: color("--to-grid", "#8c7fb3"),
-    axis: color("--muted", "#5f6d68"),
-    gridLine: color("--line", "#e3e6de"),
-    bg: color("--card", "#ffffff"),
-    ink: color("--ink", "#1d2a26")
-  };
+  // The theme's colours, read again when the system switches between light and dark.
+  var C = {};
+  function readColours() {
+    var css = getComputedStyle(document.documentElement);
+    function color(name, fallback) { return (css.getPropertyValue(name) || "").trim() || fallback; }
+    C.consumption = color("--consumption", "#d9622b");
+    C.production = color("--production", "#e0a100");
+    C.self = color("--self", "#2a9d8f");
+    C.neighbours = color("--neighbours", "#2a9d8f");
+    C.toNeighbours = color("--to-neighbours", "#8fd1c6");
+    C.grid = color("--grid", "#d9622b");
+    C.toGrid = color("--to-grid", "#8c7fb3");
+    C.axis = color("--muted", "#5f6d68");
+    C.gridLine = color("--line", "#e3e6de");
+    C.bg = color("--card", "#ffffff");
+    C.ink = color("--ink", "#1d2a26");
+  }
+  readColours();
 
   var ds = card.dataset;
   var labels = JSON.parse(ds.labels);
@@ -425,6 +428,7 @@
   }
 
   function redraw() {
+    card.dataset.ink = C.ink;
     drawPower(wantsCurve(state.range) ? state.curve : null, state.cmpCurve);
     drawBars(state.energy, state.cmpEnergy);
   }
@@ -628,6 +632,12 @@
       });
     }, 150);
   });
+
+  if (window.matchMedia) {
+    var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+    var onScheme = function () { readColours(); redraw(); };
+    if (scheme.addEventListener) { scheme.addEventListener("change", onScheme); } else if (scheme.addListener) { scheme.addListener(onScheme); }
+  }
 
   syncNav();
   redraw();

@@ -1286,7 +1286,9 @@ async fn people_get_pages_they_understand_when_something_goes_wrong() {
     let page = send(&r, browser).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(
-        page.body.contains("Cette page n&#x27;existe pas") && page.body.contains("<main>"),
+        page.body.contains("Cette page n&#x27;existe pas")
+            && page.body.contains("<main>")
+            && page.body.contains("<p class=\"muted\">Test</p>"),
         "{}",
         page.body
     );

@@ -267,12 +267,14 @@ fn welcome_page(
     let min = app::auth::MIN_PASSWORD_CHARS;
     let community = app.community().map(|c| c.name).unwrap_or_default();
     let ctx = match &found {
-        None => json!({ "title": catalog.t("welcome_gone_title"), "gone": true }),
+        None => {
+            json!({ "title": catalog.t("welcome_gone_title"), "gone": true, "community_name": community })
+        }
         Some((user, purpose)) => json!({
             "title": catalog.t(if *purpose == LinkPurpose::Invite { "welcome_title" } else { "welcome_reset_title" }),
             "invite": *purpose == LinkPurpose::Invite,
             "intro": catalog.t("welcome_intro").replace("{name}", &user.display_name).replace("{community}", &community),
-            "login": user.login, "csrf": csrf, "error": error, "min_chars": min,
+            "login": user.login, "csrf": csrf, "community_name": community, "error": error, "min_chars": min,
             "rule": catalog.t("welcome_rule").replace("{n}", &min.to_string()),
             "action": format!("/welcome/{secret}"),
         }),

@@ -106,13 +106,18 @@ pub(crate) fn error_page(
         Kind::Unavailable => catalog.t("error_busy").to_string(),
         _ => err.public_message().to_string(),
     };
+    // The page names the community, unless the store is what failed.
+    let community = match err.kind() {
+        Kind::Internal | Kind::Corrupt | Kind::Unavailable => None,
+        _ => state.app().community().ok().map(|c| c.name),
+    };
     let body = render(
         state,
         "error.html",
         lang,
         "/",
         viewer,
-        json!({ "title": catalog.t("error_title"), "message": message }),
+        json!({ "title": catalog.t("error_title"), "message": message, "community_name": community }),
     )
     .unwrap_or_else(|_| message.clone());
     let mut r = html(err.status(), body);

@@ -42,7 +42,8 @@ fn login_page(
         Ok(t) => t,
         Err(e) => return error_page(state, &lang, None, e.into()),
     };
-    let ctx = json!({ "title": catalog.t("login_title"), "csrf": csrf, "error": error.filter(|k| *k != "login_signed_out").map(|k| catalog.t(k)), "notice": error.filter(|k| *k == "login_signed_out").map(|k| catalog.t(k)), "login": login });
+    let community = state.app().community().ok().map(|c| c.name);
+    let ctx = json!({ "title": catalog.t("login_title"), "community_name": community, "csrf": csrf, "error": error.filter(|k| *k != "login_signed_out").map(|k| catalog.t(k)), "notice": error.filter(|k| *k == "login_signed_out").map(|k| catalog.t(k)), "login": login });
     match render(state, "login.html", &lang, "/login", None, ctx) {
         Ok(body) => {
             let mut r = html(status, body);
