@@ -600,3 +600,33 @@ fn sqlite_store_reopens_with_its_data() {
         .unwrap();
     assert_eq!(totals[0].energy_mwh, 125_000);
 }
+
+#[test]
+fn a_block_another_process_rewrites_is_read_anew() {
+    // A second store on the same file stands for another process writing behind this one's
+    // back: nothing this store keeps may hide the new quarter-hour.
+    let ts = testkit::TestStore::sqlite("decoded-blocks");
+    let f = fixture(&ts.store);
+    let t0 = MAY_1_2024_MS;
+    write(
+        &ts.store,
+        f.consumption,
+        constant(t0, t0 + 900_000, 10_000, 400.0),
+    );
+    assert_eq!(energy(&ts.store, f.consumption, slot0()), Some(100_000));
+    let other = ts.second();
+    let settled = Interval::flat(slot0(), 123_456, Provenance::Settled);
+    other
+        .write(|tx| tx.intervals().write(f.consumption, &[settled]))
+        .unwrap();
+    assert_eq!(energy(&ts.store, f.consumption, slot0()), Some(123_456));
+    // The same bytes in another community's store decode to the same block.
+    let ts2 = testkit::TestStore::sqlite("decoded-blocks-2");
+    let g = fixture(&ts2.store);
+    write(
+        &ts2.store,
+        g.consumption,
+        constant(t0, t0 + 900_000, 10_000, 400.0),
+    );
+    assert_eq!(energy(&ts2.store, g.consumption, slot0()), Some(100_000));
+}
