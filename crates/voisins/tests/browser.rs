@@ -415,6 +415,28 @@ fn resident_sees_the_load_curve_in_chromium() {
     assert_eq!(chip, json!(true), "the member's row lists the channel");
     save("members-fr.png");
     check("members fr");
+    // The coordinator invites a new resident of the first household: a one-time link.
+    click("a[href$='/settings']");
+    wait_for(
+        "a member's settings",
+        "return location.pathname.endsWith('/settings') || null;",
+    );
+    type_into("form[action$='/accounts'] input[name=name]", "Nadia Benali");
+    type_into("form[action$='/accounts'] input[name=login]", "nadia");
+    click("form[action$='/accounts'] button[type=submit]");
+    let invitation = wait_for(
+        "the invitation link is shown",
+        "var e = document.getElementById('new-link'); return e ? e.textContent : null;",
+    );
+    let invitation = invitation.as_str().unwrap().to_string();
+    assert!(
+        invitation.starts_with(&format!("http://{addr}/welcome/")),
+        "{invitation}"
+    );
+    save("invite-fr.png");
+    driver.script("document.getElementById('accounts-h').scrollIntoView(); return null;");
+    save("accounts-fr.png");
+    check("member settings fr, invitation");
     driver.call(
         "POST",
         "/url",
@@ -544,6 +566,17 @@ fn resident_sees_the_load_curve_in_chromium() {
         Some(json!({ "url": format!("http://{addr}/login") })),
     );
     check("login");
+    // The invited resident opens the link, chooses a password and lands on their home.
+    driver.call("POST", "/url", Some(json!({ "url": invitation })));
+    check("welcome fr");
+    save("welcome-fr-phone.png");
+    type_into("input[name=password]", "une phrase assez longue");
+    type_into("input[name=confirm]", "une phrase assez longue");
+    click("button[type=submit]");
+    wait_for(
+        "the new resident is signed in",
+        "return location.pathname === '/home' && document.querySelector('h1').textContent === 'Mon foyer' || null;",
+    );
     let violations = violations.into_inner();
     assert!(
         violations.is_empty(),
