@@ -11,6 +11,7 @@ mod dto;
 mod error;
 mod extract;
 pub mod i18n;
+mod influx;
 mod pages;
 mod security;
 mod server;
@@ -149,6 +150,13 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
     let api = vec![
         route("/", GET, false, get(pages::root)),
         route("/health", GET, true, get(|| async { "ok" })),
+        route("/ping", GET, false, get(influx::ping)),
+        route(
+            "/query",
+            GET_POST,
+            false,
+            get(influx::query).post(influx::query),
+        ),
         route("/static/{file}", GET, false, get(static_file)),
         route(
             "/write",

@@ -37,6 +37,11 @@ pub async fn headers(req: Request, next: Next) -> Response {
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    // InfluxDB clients read the version from any answer (Python's `influxdb` from `/ping`).
+    h.insert(
+        "x-influxdb-version",
+        HeaderValue::from_static(crate::influx::VERSION),
+    );
     if personal {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -131,6 +131,15 @@ pub async fn line_protocol(
     match result {
         Ok((errors, _)) if errors.is_empty() => StatusCode::NO_CONTENT.into_response(),
         Ok((errors, dropped)) => partial_write(&errors, dropped),
+        // A client that sends its credentials only when challenged gets the challenge.
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+            let mut r = e.into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"InfluxDB\""),
+            );
+            r
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -1827,3 +1827,91 @@ async fn the_members_list_says_today_s_energy_and_coverage_within_consent() {
     assert!(h2.contains("courbe privée") && !h2.contains("Wh"), "{h2}");
     assert!(h2.contains("4 / 48 quarts d'heure reçus"), "{h2}");
 }
+
+#[tokio::test]
+async fn influxdb_clients_find_a_server_that_answers_like_influxdb() {
+    let w = world();
+    let r = router(&w);
+    let ping = send(&r, get("/ping", "")).await;
+    assert_eq!(ping.status, StatusCode::NO_CONTENT);
+    assert_eq!(ping.header("x-influxdb-version"), Some("1.8.10"));
+    let head = send(&r, Request::head("/ping").body(Body::empty()).unwrap()).await;
+    assert_eq!(head.status, StatusCode::NO_CONTENT);
+    // Every answer carries the version, errors too.
+    assert!(send(&r, get("/no-such", ""))
+        .await
+        .header("x-influxdb-version")
+        .is_some());
+
+    // Without credentials, a Basic challenge, as InfluxDB sends.
+    for reply in [
+        send(&r, get("/query?q=SHOW+DATABASES", "")).await,
+        send(&r, post("/write", None, "power,sensor=h1c value=1 1")).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some("Basic realm=\"InfluxDB\"")
+        );
+        assert!(reply.json()["error"].is_string(), "{}", reply.body);
+    }
+    let wrong = send(&r, get("/query?q=SHOW+DATABASES&u=x&p=wrong", "")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.json(),
+        serde_json::json!({ "error": "authorization failed" })
+    );
+
+    // With a token as the password: the statements clients send at start-up.
+    let token = &w.community_token;
+    let dbs = send(
+        &r,
+        get(
+            &format!("/query?q=SHOW+DATABASES&db=home_assistant&u=ha&p={token}"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(dbs.status, StatusCode::OK, "{}", dbs.body);
+    assert_eq!(
+        dbs.json(),
+        serde_json::json!({ "results": [{ "statement_id": 0, "series": [{ "name": "databases", "columns": ["name"], "values": [["voisins"], ["home_assistant"]] }] }] })
+    );
+    // Telegraf posts CREATE DATABASE as a form, with Basic credentials.
+    use base64::Engine;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("telegraf:{token}"))
+    );
+    let created = send(
+        &r,
+        Request::post("/query")
+            .header(header::AUTHORIZATION, &basic)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("q=CREATE+DATABASE+%22telegraf%22"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK);
+    assert_eq!(
+        created.json(),
+        serde_json::json!({ "results": [{ "statement_id": 0 }] })
+    );
+    // Home Assistant's read test, then a query Voisins does not answer, in InfluxDB's words.
+    let both = send(
+        &r,
+        get_auth(
+            "/query?q=SHOW+SERIES+LIMIT+1%3B+SELECT+*+FROM+W&db=home_assistant",
+            &format!("Token {token}"),
+        ),
+    )
+    .await;
+    let results = both.json()["results"].clone();
+    assert_eq!(results[0], serde_json::json!({ "statement_id": 0 }));
+    assert!(results[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("Voisins only receives data"));
+    let missing = send(&r, get_auth("/query", &format!("Token {token}"))).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+}
