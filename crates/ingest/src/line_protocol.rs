@@ -78,6 +78,22 @@ pub fn decode(
     naming: &Naming,
     now_ms: i64,
 ) -> (Vec<SeriesPoint>, Vec<LineError>) {
+    let decoded = decode_counting(body, precision, naming, now_ms);
+    (decoded.points, decoded.errors)
+}
+
+/// A decoded body: its points, the lines refused, and how many valid lines carried no number
+/// (only string fields, as Home Assistant sends for a text sensor: valid, and ignored).
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub points: Vec<SeriesPoint>,
+    pub errors: Vec<LineError>,
+    pub ignored_lines: usize,
+}
+
+/// [`decode`], counting the lines ignored for having only string fields.
+pub fn decode_counting(body: &[u8], precision: Precision, naming: &Naming, now_ms: i64) -> Decoded {
+    let mut ignored_lines = 0;
     let mut points = Vec::with_capacity(body.len() / 48);
     let mut errors = Vec::new();
     let mut keys: KeyCache = KeyCache::default();
@@ -88,7 +104,7 @@ pub fn decode(
             continue;
         }
         let before = points.len();
-        if let Err(reason) = decode_line(
+        match decode_line(
             trimmed,
             idx + 1,
             precision,
@@ -97,14 +113,22 @@ pub fn decode(
             &mut points,
             &mut keys,
         ) {
-            points.truncate(before); // the whole line or nothing
-            errors.push(LineError {
-                line: idx + 1,
-                reason,
-            });
+            Ok(0) => ignored_lines += 1,
+            Ok(_) => {}
+            Err(reason) => {
+                points.truncate(before); // the whole line or nothing
+                errors.push(LineError {
+                    line: idx + 1,
+                    reason,
+                });
+            }
         }
     }
-    (points, errors)
+    Decoded {
+        points,
+        errors,
+        ignored_lines,
+    }
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -172,7 +196,7 @@ fn decode_line<'a>(
     now_ms: i64,
     out: &mut Vec<SeriesPoint>,
     cache: &mut KeyCache<'a>,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let (series, rest) = split_unescaped(line, b' ', false);
     let rest = rest.ok_or("missing fields (expected 'measurement,tags field=value timestamp')")?;
     let rest = trim(rest);
@@ -230,10 +254,8 @@ fn decode_line<'a>(
             },
         });
     }
-    if numeric == 0 {
-        return Err("no numeric field".into());
-    }
-    Ok(())
+    // A line of strings only is valid line protocol; it simply has nothing to measure.
+    Ok(numeric)
 }
 
 /// Parses a field value; `None` for strings (kept by InfluxDB, not by us).
@@ -328,6 +350,24 @@ fn series_key(series: &[u8], naming: &Naming) -> Result<(String, Unit, f64), Str
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lines_of_strings_only_are_valid_and_ignored() {
+        // Home Assistant writes a text sensor's state as a string field next to numeric ones.
+        let body = b"W,domain=sensor,entity_id=house_power value=1234.5 1714521600\n\
+                     state,domain=sensor,entity_id=washer_status state=\"running\",friendly_name_str=\"Washer\" 1714521600\n\
+                     W,entity_id=broken value=\"unterminated 1714521600";
+        let naming = Naming {
+            series_tag: "entity_id".into(),
+        };
+        let d = decode_counting(body, Precision::Seconds, &naming, 0);
+        assert_eq!(d.points.len(), 1);
+        assert_eq!(d.points[0].point.value, 1234.5);
+        assert_eq!(d.ignored_lines, 1);
+        assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+        assert_eq!(d.errors[0].line, 3);
+    }
+
     use super::*;
 
     fn run(body: &str, precision: Precision) -> (Vec<SeriesPoint>, Vec<LineError>) {
@@ -382,7 +422,8 @@ mod tests {
                     power,sensor=f value=3,other=4 2000\n";
         let (points, errors) = run(body, Precision::Milliseconds);
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 3, 6, 7], "{errors:?}");
+        // Line 7 has only a string field: valid line protocol, ignored, not an error.
+        assert_eq!(lines, vec![2, 3, 6], "{errors:?}");
         assert!(errors[1].reason.contains("invalid number 'abc'"));
         assert!(errors[2].reason.contains("timestamp"));
         let keys: Vec<&str> = points.iter().map(|p| &*p.series_key).collect();

@@ -43,6 +43,9 @@ out["databases"] = [d["name"] for d in client.get_list_database()]
 # A minute of a steady 1,200 W load, every 10 s, as Home Assistant shapes its points.
 points = [{"measurement": "W", "tags": {"domain": "sensor", "entity_id": "salon_power"},
            "time": (t0 + 10 * i) * 1000000000, "fields": {"value": 1200.0}} for i in range(7)]
+# A text sensor in the same batch: string fields only, valid line protocol.
+points.append({"measurement": "state", "tags": {"domain": "sensor", "entity_id": "washer_status"},
+               "time": t0 * 1000000000, "fields": {"state": "running", "friendly_name_str": "Washer"}})
 out["written"] = client.write_points(points)
 try:
     client.query("SELECT * FROM W")

@@ -119,18 +119,30 @@ pub async fn line_protocol(
             let naming = Naming {
                 series_tag: s.0.config.series_tag.clone(),
             };
-            let (points, mut errors) =
-                ingest::line_protocol::decode(&body, precision, &naming, s.app().now_ms());
-            let outcome = s.app().record(writer, points)?;
+            let decoded =
+                ingest::line_protocol::decode_counting(&body, precision, &naming, s.app().now_ms());
+            let mut errors = decoded.errors;
+            let outcome = s.app().record(writer, decoded.points)?;
             let dropped = errors.len() + outcome.rejected_points;
             errors.extend(outcome.rejected);
             errors.sort_by_key(|e| e.line);
-            Ok((errors, dropped))
+            Ok((errors, dropped, decoded.ignored_lines))
         })
         .await;
+    // Lines with only string fields (a text sensor) are valid and ignored; the answer says
+    // how many.
+    let ignored = |mut r: Response, n: usize| {
+        if n > 0 {
+            r.headers_mut()
+                .insert("x-voisins-ignored-lines", axum::http::HeaderValue::from(n));
+        }
+        r
+    };
     match result {
-        Ok((errors, _)) if errors.is_empty() => StatusCode::NO_CONTENT.into_response(),
-        Ok((errors, dropped)) => partial_write(&errors, dropped),
+        Ok((errors, _, n)) if errors.is_empty() => {
+            ignored(StatusCode::NO_CONTENT.into_response(), n)
+        }
+        Ok((errors, dropped, n)) => ignored(partial_write(&errors, dropped), n),
         // A client that sends its credentials only when challenged gets the challenge.
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
             let mut r = e.into_response();

@@ -1914,4 +1914,23 @@ async fn influxdb_clients_find_a_server_that_answers_like_influxdb() {
         .contains("Voisins only receives data"));
     let missing = send(&r, get_auth("/query", &format!("Token {token}"))).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+
+    // A text sensor's line (string fields only) is valid: the batch is stored, the line is
+    // counted as ignored.
+    let body = format!(
+        "power,sensor=h1c value=640i {ns}\nstatus,sensor=washer state=\"running\" {ns}",
+        ns = NOW_MS * 1_000_000
+    );
+    let auth = format!("Token {}", w.meter_tokens[0]);
+    let written = send(&r, post("/write", Some(&auth), body)).await;
+    assert_eq!(written.status, StatusCode::NO_CONTENT, "{}", written.body);
+    assert_eq!(written.header("x-voisins-ignored-lines"), Some("1"));
+    let last = w
+        .store
+        .read(|tx| tx.points().last(w.consumption[0], 1, NOW_MS + 1))
+        .unwrap();
+    assert_eq!(
+        last.last().map(|p| (p.ts_ms, p.value)),
+        Some((NOW_MS, 640.0))
+    );
 }
