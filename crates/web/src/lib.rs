@@ -165,6 +165,12 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
             post(writes::line_protocol).layer(write),
         ),
         route(
+            "/api/v2/write",
+            POST,
+            false,
+            post(writes::line_protocol_v2).layer(write),
+        ),
+        route(
             "/api/v1/readings",
             POST,
             true,

@@ -94,6 +94,56 @@ pub async fn line_protocol(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    write_lines(state, uri, headers, body).await
+}
+
+/// `POST /api/v2/write?org=&bucket=&precision=`: the same lines as InfluxDB 2 receives them
+/// (`Authorization: Token …`), errors in its shape: `{"code": …, "message": …}`.
+pub async fn line_protocol_v2(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let r = write_lines(state, uri, headers, body).await;
+    if r.status().is_success() {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+    let code = match parts.status {
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::PAYLOAD_TOO_LARGE => "request too large",
+        StatusCode::TOO_MANY_REQUESTS => "too many requests",
+        s if s.is_server_error() => "internal error",
+        _ => "invalid",
+    };
+    let mut out = (
+        parts.status,
+        Json(json!({ "code": code, "message": message })),
+    )
+        .into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+async fn write_lines(
+    state: AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(e) => return body_rejection(&state, e),
