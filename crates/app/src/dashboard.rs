@@ -31,6 +31,9 @@ pub struct PeriodTotals {
     pub summed_from: Slot,
     pub summed_to: Slot,
     pub totals: Totals,
+    /// What the member received from and gave to the neighbours (a member's totals, when the
+    /// viewer may see the community's figures), by the key of `crate::energy`.
+    pub share: Option<crate::energy::Share>,
 }
 
 /// Live figures of one member.
@@ -276,6 +279,7 @@ fn totals_in(
         summed_to: until,
         window,
         totals,
+        share: None,
     })
 }
 
@@ -374,9 +378,36 @@ impl App {
         req: &RangeRequest,
     ) -> Result<PeriodTotals, AppError> {
         let now = self.now_ms();
+        let k = self.settings.min_group_size;
         self.read(|tx| {
-            let (_, window, set) = self.member_scope(tx, viewer, member, req, now)?;
-            totals_in(tx, &set, window, now)
+            let (community, window, set) = self.member_scope(tx, viewer, member, req, now)?;
+            let members = tx.members().list(community.id)?;
+            if !crate::access::visibility(viewer, &members, k).community {
+                return totals_in(tx, &set, window, now);
+            }
+            // The same quarter-hours and key as the member's energy bars.
+            let all = MemberSet::community(tx, community.id, &members)?;
+            let until = window.complete_until(now);
+            let mut totals = Totals::default();
+            let mut share = crate::energy::Share::default();
+            crate::energy::member_in_community(
+                tx,
+                &all,
+                set.members[0].0,
+                window.from,
+                until,
+                &mut |_, t, s| {
+                    totals.merge(&t);
+                    share.add(s.unwrap_or_default());
+                },
+            )?;
+            Ok(PeriodTotals {
+                summed_from: window.from,
+                summed_to: until,
+                window,
+                totals,
+                share: Some(share),
+            })
         })
     }
 

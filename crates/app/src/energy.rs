@@ -64,7 +64,7 @@ pub struct Share {
 }
 
 impl Share {
-    fn add(&mut self, other: Share) {
+    pub(crate) fn add(&mut self, other: Share) {
         self.received_mwh = self.received_mwh.saturating_add(other.received_mwh);
         self.given_mwh = self.given_mwh.saturating_add(other.given_mwh);
     }
@@ -218,7 +218,7 @@ fn bars_of(
 }
 
 /// One member's totals and share per complete quarter-hour, from the whole community's flows.
-fn member_in_community(
+pub(crate) fn member_in_community(
     tx: &mut Tx<'_>,
     community: &MemberSet,
     member: MemberId,

@@ -98,6 +98,14 @@ fn the_neighbours_share_follows_the_prorata_key_and_adds_up() {
     assert_eq!(share("h4").received_mwh, 480_000);
     assert_eq!(share("h1").given_mwh, 800_000);
     assert_eq!(share("h1").received_mwh, 0);
+    // A member's totals carry the same share as its bars (the API's totals and the panel
+    // read one rule).
+    for login in ["h1", "h2", "h3", "h4"] {
+        let totals = app
+            .member_totals(&viewer(&w, login), None, &RangeRequest::default())
+            .unwrap();
+        assert_eq!(totals.share, Some(share(login)), "{login}");
+    }
     // Quarter-hour 1: a third each of 1 Wh is not a whole mWh: the largest remainder decides,
     // and the shares still add up to what was shared.
     write(&w, w.production[0].unwrap(), &[flat(1, 1)]);

@@ -657,7 +657,9 @@ fn resident_browses_zooms_reads_the_share_and_downloads_in_chromium() {
     let plan = sim::DemoPlan {
         households: 6,
         history_days: 3,
-        raw_days: 1,
+        // Two days of raw points cover all of yesterday, whatever the time: the zoom below
+        // reads yesterday's raw curve.
+        raw_days: 2,
         step_ms: 8000,
         now_ms: now,
     };
@@ -712,7 +714,7 @@ fn resident_browses_zooms_reads_the_share_and_downloads_in_chromium() {
     assert_eq!(
         shown[0].as_str().unwrap(),
         pct(&api["self_sufficiency_rate"]),
-        "{api}"
+        "{api} {shown}"
     );
     let flow = driver.script("var t = document.querySelector('#panel figure.flow title'); return t ? t.textContent : null;");
     assert!(

@@ -77,7 +77,7 @@ async fn totals(
                 let t = s
                     .app()
                     .member_totals(&auth.viewer(s)?, member, &range.request)?;
-                Ok(TotalsDto::new(&t))
+                Ok(TotalsDto::new(&t, false))
             })
             .await,
     )
@@ -315,7 +315,7 @@ pub async fn community(State(state): State<AppState>, auth: ApiAuth, range: Rang
                     "id": c.id,
                     "name": c.name,
                     "timezone": c.timezone,
-                    "totals": TotalsDto::new(&totals),
+                    "totals": TotalsDto::new(&totals, true),
                 }))
             })
             .await,

@@ -68,19 +68,30 @@ pub struct TotalsDto {
     pub self_consumed_wh: f64,
     pub offtake_wh: f64,
     pub injection_wh: f64,
-    /// Bought from outside: offtake not covered by members' injection.
+    /// A member's part of what was shared: of its offtake, what the neighbours' injection
+    /// covered, and of its injection, what the neighbours used (prorata key; absent when the
+    /// viewer may not see the community's figures). For the community: what was shared.
+    pub from_neighbours_wh: Option<f64>,
+    pub to_neighbours_wh: Option<f64>,
+    /// Bought from outside: offtake not covered by the neighbours' injection.
     pub from_grid_wh: f64,
-    /// Sent outside: injection no member used.
+    /// Sent outside: injection no neighbour used.
     pub to_grid_wh: f64,
+    /// Of the production, what was used at home or by the neighbours.
     pub self_consumption_rate: Option<f64>,
+    /// Of the consumption, what was covered at home or by the neighbours.
     pub self_sufficiency_rate: Option<f64>,
     pub used_at_home_rate: Option<f64>,
     pub shared_rate: Option<f64>,
 }
 
 impl TotalsDto {
-    pub fn new(p: &PeriodTotals) -> TotalsDto {
+    /// `community`: the totals of the whole community, whose neighbours' part is what it
+    /// shared; otherwise a member's, with its share when there is one. The rates are those of
+    /// the energy panel ([`EnergyParts`]).
+    pub fn new(p: &PeriodTotals, community: bool) -> TotalsDto {
         let (t, tz) = (&p.totals, &p.window.tz);
+        let parts = EnergyParts::new(t, p.share, community);
         TotalsDto {
             period: PeriodDto::new(&p.window),
             from: local(p.summed_from.start_ms(), tz),
@@ -94,10 +105,12 @@ impl TotalsDto {
             self_consumed_wh: wh(t.self_consumed_mwh()),
             offtake_wh: wh(t.offtake_mwh),
             injection_wh: wh(t.injection_mwh),
-            from_grid_wh: wh(t.from_grid_mwh()),
-            to_grid_wh: wh(t.to_grid_mwh()),
-            self_consumption_rate: t.self_consumption_rate(),
-            self_sufficiency_rate: t.self_sufficiency_rate(),
+            from_neighbours_wh: parts.from_neighbours.map(wh),
+            to_neighbours_wh: parts.to_neighbours.map(wh),
+            from_grid_wh: wh(parts.from_grid),
+            to_grid_wh: wh(parts.to_grid),
+            self_consumption_rate: parts.self_consumption_rate(),
+            self_sufficiency_rate: parts.self_sufficiency_rate(),
             used_at_home_rate: t.used_at_home_rate(),
             shared_rate: t.shared_rate(),
         }
@@ -123,7 +136,7 @@ impl LiveDto {
             as_of: l.as_of_ms.map(|t| local(t, &l.today.window.tz)),
             as_of_ms: l.as_of_ms,
             last_contact_ms: l.last_contact_ms,
-            today: TotalsDto::new(&l.today),
+            today: TotalsDto::new(&l.today, false),
         }
     }
 }
