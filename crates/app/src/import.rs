@@ -125,7 +125,7 @@ impl App {
                         line: n.line,
                         item: Point {
                             ts_ms: n.item.ts_ms,
-                            value: n.item.value * scale.factor,
+                            value: scale.apply(n.item.value),
                         },
                     })
                     .collect();

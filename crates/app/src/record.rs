@@ -52,6 +52,9 @@ pub struct SeriesCache {
     budget: Mutex<HashMap<i64, (i64, u32)>>,
 }
 
+/// Points of one series and the line each came from.
+type PointsAndLines = (Vec<Point>, Vec<usize>);
+
 /// A write: who writes, with which token.
 #[derive(Debug, Clone, Copy)]
 pub struct Writer {
@@ -172,9 +175,10 @@ impl App {
         let now = self.now_ms();
         let total_points = points.len();
         let mut bad: BTreeMap<usize, String> = BTreeMap::new();
-        // Per series: unit, points, and the line of each point (kept apart so that a batch
-        // with nothing refused moves its points to the store without another copy).
-        let mut by_key: rustc_hash::FxHashMap<Arc<str>, (Unit, Vec<Point>, Vec<usize>)> =
+        // Per series and unit: points, and the line of each point (kept apart so that a batch
+        // with nothing refused moves its points to the store without another copy). A series
+        // written in two units is two groups: the one its channel does not measure is refused.
+        let mut by_key: rustc_hash::FxHashMap<(Arc<str>, Unit), PointsAndLines> =
             rustc_hash::FxHashMap::default();
         for sp in points {
             if let Err(e) = limits::check_instant(sp.point.ts_ms, Arrival::Live, now) {
@@ -182,16 +186,14 @@ impl App {
                     .or_insert_with(|| format!("{}: {e}", sp.series_key));
                 continue;
             }
-            let entry = by_key
-                .entry(sp.series_key)
-                .or_insert_with(|| (sp.unit, Vec::new(), Vec::new()));
-            entry.1.push(sp.point);
-            entry.2.push(sp.line);
+            let entry = by_key.entry((sp.series_key, sp.unit)).or_default();
+            entry.0.push(sp.point);
+            entry.1.push(sp.line);
         }
         let mut keys: Vec<_> = by_key.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         let mut accepted: Vec<(ChannelId, Vec<Point>, Vec<usize>)> = Vec::with_capacity(keys.len());
-        for (key, (unit, pts, lines)) in keys {
+        for ((key, unit), (pts, lines)) in keys {
             let refuse_all = |bad: &mut BTreeMap<usize, String>, reason: &str| {
                 for line in &lines {
                     bad.entry(*line).or_insert_with(|| reason.to_string());

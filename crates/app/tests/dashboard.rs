@@ -503,6 +503,45 @@ fn a_meter_token_cannot_squat_another_meters_series() {
 }
 
 #[test]
+fn one_series_in_two_units_never_shares_a_channel() {
+    // Home Assistant, its sensor's unit changed from W to kWh mid-batch: the channel measures
+    // watts, the lines in Wh are refused by number, the others stored.
+    let w = World::sqlite();
+    let app = w.app();
+    let mut wh = sp("sensor.plug", 2, NOW_MS - 60_000, 12.0);
+    wh.unit = Unit::WattHour;
+    let out = app
+        .record(
+            writer(&app, &w.community_token),
+            vec![
+                sp("sensor.plug", 1, NOW_MS - 120_000, 40.0),
+                wh,
+                sp("sensor.plug", 3, NOW_MS, 42.0),
+            ],
+        )
+        .unwrap();
+    assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
+    assert_eq!(out.rejected[0].line, 2);
+    assert!(
+        out.rejected[0].reason.contains("unit Wh"),
+        "{}",
+        out.rejected[0].reason
+    );
+    let channels = w
+        .store
+        .read(|tx| tx.channels().by_key(w.community, "sensor.plug"))
+        .unwrap();
+    assert_eq!(channels.len(), 1);
+    assert_eq!(channels[0].unit, Unit::Watt);
+    let points = w
+        .store
+        .read(|tx| tx.points().range(channels[0].id, 0, i64::MAX))
+        .unwrap();
+    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+    assert_eq!(values, [40.0, 42.0]);
+}
+
+#[test]
 fn series_names_and_new_series_are_bounded() {
     let w = World::sqlite();
     let mut settings = w.settings();

@@ -39,11 +39,7 @@ pub fn decode(body: &[u8]) -> Result<(Vec<SeriesPoint>, Vec<LineError>), String>
     let mut errors = Vec::new();
     for (i, series) in batch.readings.iter().enumerate() {
         let unit_text = series.unit.as_deref().unwrap_or("W");
-        let Some(crate::units::Scale {
-            unit,
-            factor: scale,
-        }) = crate::units::parse(unit_text)
-        else {
+        let Some(scale) = crate::units::parse(unit_text) else {
             errors.push(LineError {
                 line: i + 1,
                 reason: format!(
@@ -67,10 +63,10 @@ pub fn decode(body: &[u8]) -> Result<(Vec<SeriesPoint>, Vec<LineError>), String>
                 Ok((ts_ms, value)) => points.push(SeriesPoint {
                     series_key: key.clone(),
                     line: i + 1,
-                    unit,
+                    unit: scale.unit,
                     point: Point {
                         ts_ms,
-                        value: value * scale,
+                        value: scale.apply(value),
                     },
                 }),
                 Err(reason) => errors.push(LineError {

@@ -1,18 +1,25 @@
 //! InfluxDB v1 line protocol, as Telegraf and Home Assistant send it:
 //! `measurement[,tag=value…] field=value[,field=value…] [timestamp]`.
 //!
-//! Each numeric field of a line becomes one point. The series is named by a tag (by default
-//! `sensor`); a field other than `value` is appended after a dot (`h001.current`). Lines without
-//! that tag are named `measurement,tags…`. The unit is Wh when the measurement or field says
-//! energy (`energy`, `Wh`, `kWh` — kWh is converted), W otherwise.
+//! Each numeric field of a line becomes one point. The series is named by a [`Template`] over
+//! the tags (by default `{sensor}`); a field other than `value` is appended after a dot
+//! (`h001.current`). Lines without the template's tags are named `measurement,tags…`. The unit
+//! is, in this order: a `unit` or `unit_of_measurement` tag; what the field's name says
+//! (`energy_import` is Wh, `power_kw` kW); the measurement (`W`, `kWh`, or energy words:
+//! `energy`, `counter`); watts. Prefixed units are scaled exactly ([`crate::units`]).
+//!
+//! Lines shaped like Home Assistant's (tags `domain` and `entity_id`) are read as Home
+//! Assistant means them (see [`Naming::home_assistant`]), whatever its `measurement_attr`.
 //!
 //! A line is stored whole or not at all: a bad field refuses the line, its good siblings too,
-//! so a half-read line never reaches the store.
+//! so a half-read line never reaches the store. A valid line with nothing to measure (only
+//! strings, or a unit that is neither a power nor an energy) is ignored and counted.
 
 use std::sync::Arc;
 
 use domain::{Point, Unit};
 
+use crate::units::Scale;
 use crate::{LineError, SeriesPoint};
 
 /// Timestamp precision of a write (`precision` query parameter).
@@ -56,17 +63,113 @@ impl Precision {
     }
 }
 
-/// How series are named.
+/// A series name made from a line's measurement and tags: `{sensor}`, `{domain}.{entity_id}`,
+/// `{_measurement}.{device}`. A line that lacks a tag the template names is named
+/// `measurement,tag=value…` instead (all its tags, sorted), so two such series never merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Tag(String),
+    Measurement,
+}
+
+impl Template {
+    /// Reads `text/{tag}text…`; `{_measurement}` is the measurement. At least one placeholder is
+    /// needed (a constant name would pour every series into one channel).
+    pub fn parse(text: &str) -> Result<Template, String> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            match rest.find(['{', '}']) {
+                Some(i) if rest.as_bytes()[i] == b'{' => {
+                    if i > 0 {
+                        parts.push(Part::Text(rest[..i].to_string()));
+                    }
+                    let close = rest[i..]
+                        .find('}')
+                        .ok_or_else(|| format!("'{text}': a '{{' is not closed"))?;
+                    let name = &rest[i + 1..i + close];
+                    if name.is_empty() || name.contains('{') {
+                        return Err(format!("'{text}': a placeholder needs a tag name"));
+                    }
+                    parts.push(if name == "_measurement" {
+                        Part::Measurement
+                    } else {
+                        Part::Tag(name.to_string())
+                    });
+                    rest = &rest[i + close + 1..];
+                }
+                Some(_) => return Err(format!("'{text}': a '}}' closes nothing")),
+                None => {
+                    parts.push(Part::Text(rest.to_string()));
+                    rest = "";
+                }
+            }
+        }
+        if !parts.iter().any(|p| !matches!(p, Part::Text(_))) {
+            return Err(format!(
+                "'{text}' names no tag: write the tag in braces, e.g. {{sensor}}"
+            ));
+        }
+        Ok(Template { parts })
+    }
+
+    /// The template that is one tag's value.
+    pub fn tag(name: &str) -> Template {
+        Template {
+            parts: vec![Part::Tag(name.to_string())],
+        }
+    }
+
+    fn render(&self, measurement: &str, tags: &[(String, String)]) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Measurement => out.push_str(measurement),
+                Part::Tag(name) => out.push_str(&tags.iter().find(|(k, _)| k == name)?.1),
+            }
+        }
+        Some(out)
+    }
+}
+
+impl std::fmt::Display for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => f.write_str(t)?,
+                Part::Measurement => f.write_str("{_measurement}")?,
+                Part::Tag(name) => write!(f, "{{{name}}}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How series are named and read.
 #[derive(Debug, Clone)]
 pub struct Naming {
-    /// The tag whose value names the series.
-    pub series_tag: String,
+    /// Names the series of a line (default `{sensor}`).
+    pub template: Template,
+    /// Read lines shaped like Home Assistant's (tags `domain` and `entity_id`) as Home
+    /// Assistant means them: named by the entity (`sensor.house_power`), the `value` field
+    /// measured in the entity's unit (the measurement, a `unit_of_measurement` tag or the
+    /// `unit_of_measurement_str` field), attributes ignored, entities without a power or
+    /// energy unit (a switch, a temperature) ignored.
+    pub home_assistant: bool,
 }
 
 impl Default for Naming {
     fn default() -> Self {
         Naming {
-            series_tag: "sensor".to_string(),
+            template: Template::tag("sensor"),
+            home_assistant: true,
         }
     }
 }
@@ -185,8 +288,66 @@ fn unescape(s: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Series already named in this body, by their raw bytes: name, unit, scale.
-type KeyCache<'a> = rustc_hash::FxHashMap<&'a [u8], (Arc<str>, Unit, f64)>;
+/// Series already named in this body, by their raw bytes.
+type KeyCache<'a> = rustc_hash::FxHashMap<&'a [u8], Head>;
+
+/// What a line's measurement and tags say: the series, and how its fields are read.
+#[derive(Debug, Clone)]
+struct Head {
+    key: Arc<str>,
+    home_assistant: bool,
+    /// A `unit` or `unit_of_measurement` tag: `Some(None)` when it names a unit we do not
+    /// store (°C, %): such a series is not a power or an energy, and is ignored.
+    tag_unit: Option<Option<Scale>>,
+    /// The measurement read as a unit (Home Assistant's default: `W`, `kWh`).
+    measurement_unit: Option<Scale>,
+    /// The measurement speaks of energy (`energy`, `counter`).
+    measurement_energy: bool,
+}
+
+const WATTS: Scale = Scale {
+    unit: Unit::Watt,
+    pow10: 0,
+};
+const WATT_HOURS: Scale = Scale {
+    unit: Unit::WattHour,
+    pow10: 0,
+};
+
+impl Head {
+    /// The unit of a generic line's field: the unit tag, else what the field's name says
+    /// (`energy_import`, `power_kw`), else the measurement, else watts. `None`: ignored.
+    fn field_unit(&self, field: &[u8]) -> Option<Scale> {
+        if let Some(tagged) = self.tag_unit {
+            return tagged;
+        }
+        if field != b"value" {
+            if let Some(scale) = field_unit(field) {
+                return Some(scale);
+            }
+        }
+        Some(match self.measurement_unit {
+            Some(scale) => scale,
+            None if self.measurement_energy => WATT_HOURS,
+            None => WATTS,
+        })
+    }
+}
+
+/// What a field's name says of its unit: a unit (`kWh`), a unit after the last `_`
+/// (`power_kw`, `total_wh`), or energy words (`energy_import`, `counter`).
+fn field_unit(name: &[u8]) -> Option<Scale> {
+    let name = std::str::from_utf8(name).ok()?;
+    let last = name.rsplit(['_', '-', '.']).next().unwrap_or(name);
+    crate::units::parse(name)
+        .or_else(|| crate::units::parse(last))
+        .or_else(|| says_energy(name).then_some(WATT_HOURS))
+}
+
+fn says_energy(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("energy") || lower.contains("counter")
+}
 
 fn decode_line<'a>(
     line: &'a [u8],
@@ -215,16 +376,17 @@ fn decode_line<'a>(
         }
     };
     // Series key and unit, named once per body.
-    let (key, unit, scale) = match cache.get(series) {
-        Some((key, unit, scale)) => (key.clone(), *unit, *scale),
+    let head = match cache.get(series) {
+        Some(head) => head.clone(),
         None => {
-            let (key, unit, scale) = series_key(series, naming)?;
-            let key: Arc<str> = Arc::from(key);
-            cache.insert(series, (key.clone(), unit, scale));
-            (key, unit, scale)
+            let head = head(series, naming)?;
+            cache.insert(series, head.clone());
+            head
         }
     };
-    let mut numeric = 0;
+    // Every field is checked, so a half-valid line is refused whole.
+    let mut numbers: Vec<(&[u8], f64)> = Vec::new();
+    let mut unit_field: Option<String> = None;
     let mut remaining = Some(fields);
     while let Some(f) = remaining {
         let (field, next) = split_unescaped(f, b',', true);
@@ -235,27 +397,55 @@ fn decode_line<'a>(
         if name.is_empty() {
             return Err("empty field name".into());
         }
-        let Some(number) = field_number(value)? else {
-            continue;
-        };
-        numeric += 1;
-        let series_key = if name == b"value" {
-            key.clone()
-        } else {
-            Arc::from(format!("{key}.{}", unescape(name)?))
-        };
+        match field_number(value)? {
+            Some(number) => numbers.push((name, number)),
+            None if head.home_assistant && name == b"unit_of_measurement_str" => {
+                unit_field = Some(unescape(&value[1..value.len() - 1])?);
+            }
+            None => {}
+        }
+    }
+    let before = out.len();
+    let mut push = |series_key: Arc<str>, scale: Scale, value: f64| {
         out.push(SeriesPoint {
             series_key,
             line: line_number,
-            unit,
+            unit: scale.unit,
             point: Point {
                 ts_ms,
-                value: number * scale,
+                value: scale.apply(value),
             },
-        });
+        })
+    };
+    if head.home_assistant {
+        // The entity's state is `value`; other numbers are its attributes.
+        let unit = match head.tag_unit {
+            Some(tagged) => tagged,
+            None => match unit_field {
+                Some(text) => crate::units::parse(&text),
+                None => head.measurement_unit,
+            },
+        };
+        if let (Some(scale), Some((_, value))) =
+            (unit, numbers.iter().find(|(name, _)| *name == b"value"))
+        {
+            push(head.key.clone(), scale, *value);
+        }
+    } else {
+        for (name, value) in numbers {
+            let Some(scale) = head.field_unit(name) else {
+                continue;
+            };
+            let key = if name == b"value" {
+                head.key.clone()
+            } else {
+                Arc::from(format!("{}.{}", head.key, unescape(name)?))
+            };
+            push(key, scale, value);
+        }
     }
     // A line of strings only is valid line protocol; it simply has nothing to measure.
-    Ok(numeric)
+    Ok(out.len() - before)
 }
 
 /// Parses a field value; `None` for strings (kept by InfluxDB, not by us).
@@ -309,13 +499,12 @@ fn parse_i64(bytes: &[u8]) -> Option<i64> {
     Some(if negative { -v } else { v })
 }
 
-fn series_key(series: &[u8], naming: &Naming) -> Result<(String, Unit, f64), String> {
+fn head(series: &[u8], naming: &Naming) -> Result<Head, String> {
     let (measurement, mut tags) = split_unescaped(series, b',', false);
     if measurement.is_empty() {
         return Err("missing measurement".into());
     }
     let measurement = unescape(measurement)?;
-    let mut named: Option<String> = None;
     let mut all_tags: Vec<(String, String)> = Vec::new();
     while let Some(t) = tags {
         let (tag, next) = split_unescaped(t, b',', false);
@@ -326,11 +515,24 @@ fn series_key(series: &[u8], naming: &Naming) -> Result<(String, Unit, f64), Str
         if k.is_empty() || v.is_empty() {
             return Err("empty tag key or value".into());
         }
-        if k == naming.series_tag {
-            named = Some(v.clone());
-        }
         all_tags.push((k, v));
     }
+    let tag = |name: &str| all_tags.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let home_assistant =
+        naming.home_assistant && tag("domain").is_some() && tag("entity_id").is_some();
+    let tag_unit = tag("unit_of_measurement")
+        .or_else(|| tag("unit"))
+        .map(|u| crate::units::parse(u));
+    let named = if home_assistant {
+        // Home Assistant's own name of the entity: a switch and a sensor of one device differ.
+        Some(format!(
+            "{}.{}",
+            tag("domain").expect("checked"),
+            tag("entity_id").expect("checked")
+        ))
+    } else {
+        naming.template.render(&measurement, &all_tags)
+    };
     let key = named.unwrap_or_else(|| {
         all_tags.sort();
         let mut key = measurement.clone();
@@ -339,13 +541,13 @@ fn series_key(series: &[u8], naming: &Naming) -> Result<(String, Unit, f64), Str
         }
         key
     });
-    let lower = measurement.to_ascii_lowercase();
-    let (unit, scale) = match crate::units::parse(&measurement) {
-        Some(s) => (s.unit, s.factor),
-        None if lower.contains("energy") || lower.contains("counter") => (Unit::WattHour, 1.0),
-        None => (Unit::Watt, 1.0),
-    };
-    Ok((key, unit, scale))
+    Ok(Head {
+        key: Arc::from(key),
+        home_assistant,
+        tag_unit,
+        measurement_unit: crate::units::parse(&measurement),
+        measurement_energy: says_energy(&measurement),
+    })
 }
 
 #[cfg(test)]
@@ -357,10 +559,7 @@ mod tests {
         let body = b"W,domain=sensor,entity_id=house_power value=1234.5 1714521600\n\
                      state,domain=sensor,entity_id=washer_status state=\"running\",friendly_name_str=\"Washer\" 1714521600\n\
                      W,entity_id=broken value=\"unterminated 1714521600";
-        let naming = Naming {
-            series_tag: "entity_id".into(),
-        };
-        let d = decode_counting(body, Precision::Seconds, &naming, 0);
+        let d = decode_counting(body, Precision::Seconds, &Naming::default(), 0);
         assert_eq!(d.points.len(), 1);
         assert_eq!(d.points[0].point.value, 1234.5);
         assert_eq!(d.ignored_lines, 1);
@@ -399,12 +598,14 @@ mod tests {
     fn home_assistant_style_lines() {
         let body = "W,domain=sensor,entity_id=house_power value=1234.5,friendly_name_str=\"House power\" 1714521600\n\
                     kWh,domain=sensor,entity_id=house_energy value=12.5 1714521600";
-        let naming = Naming {
-            series_tag: "entity_id".into(),
-        };
-        let (points, errors) = decode(body.as_bytes(), Precision::Seconds, &naming, 0);
+        let (points, errors) = decode(body.as_bytes(), Precision::Seconds, &Naming::default(), 0);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(&*points[0].series_key, "house_power");
+        assert_eq!(
+            points.len(),
+            2,
+            "the friendly name is an attribute: {points:?}"
+        );
+        assert_eq!(&*points[0].series_key, "sensor.house_power");
         assert_eq!(points[0].point.value, 1234.5);
         assert_eq!(points[1].unit, Unit::WattHour);
         assert_eq!(points[1].point.value, 12_500.0);
@@ -478,5 +679,136 @@ mod tests {
             assert_eq!(points[0].point.ts_ms, ms, "{p}");
         }
         assert!(Precision::parse("weeks").is_none());
+    }
+
+    fn ha(body: &str) -> Decoded {
+        decode_counting(body.as_bytes(), Precision::Seconds, &Naming::default(), 0)
+    }
+
+    fn summary(d: &Decoded) -> Vec<(String, Unit, f64)> {
+        d.points
+            .iter()
+            .map(|p| (p.series_key.to_string(), p.unit, p.point.value))
+            .collect()
+    }
+
+    #[test]
+    fn home_assistant_lines_mean_the_same_whatever_their_measurement_attr() {
+        // One kW power and one kWh counter, as Home Assistant 2024 writes them under each
+        // `measurement_attr` (homeassistant/components/influxdb: `_generate_event_to_json`).
+        let expected = vec![
+            ("sensor.pv_power".to_string(), Unit::Watt, 1_234.0),
+            ("sensor.pv_energy".to_string(), Unit::WattHour, 10.0),
+        ];
+        for body in [
+            // unit_of_measurement (the default): the unit is the measurement.
+            "kW,domain=sensor,entity_id=pv_power value=1.234,device_class_str=\"power\" 1714521600\n\
+             kWh,domain=sensor,entity_id=pv_energy value=0.01,state_class_str=\"total_increasing\" 1714521600",
+            // entity_id: the unit is an attribute field.
+            "sensor.pv_power,domain=sensor,entity_id=pv_power value=1.234,unit_of_measurement_str=\"kW\" 1714521600\n\
+             sensor.pv_energy,domain=sensor,entity_id=pv_energy unit_of_measurement_str=\"kWh\",value=0.01 1714521600",
+            // domain__device_class.
+            "sensor__power,domain=sensor,entity_id=pv_power value=1.234,unit_of_measurement_str=\"kW\" 1714521600\n\
+             sensor__energy,domain=sensor,entity_id=pv_energy value=0.01,unit_of_measurement_str=\"kWh\" 1714521600",
+            // unit_of_measurement listed in `tags_attributes`.
+            "sensor__power,domain=sensor,entity_id=pv_power,unit_of_measurement=kW value=1.234 1714521600\n\
+             sensor__energy,domain=sensor,entity_id=pv_energy,unit_of_measurement=kWh value=0.01 1714521600",
+        ] {
+            let d = ha(body);
+            assert!(d.errors.is_empty(), "{:?}", d.errors);
+            assert_eq!(summary(&d), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn home_assistant_entities_without_a_power_or_energy_unit_are_ignored() {
+        let d = ha("switch.washing_machine,domain=switch,entity_id=washing_machine value=1,state=\"on\" 1714521600\n\
+                    W,domain=sensor,entity_id=washing_machine value=2100,voltage=231.5 1714521600\n\
+                    °C,domain=sensor,entity_id=kitchen value=21.5 1714521600\n\
+                    sensor.kitchen_humidity,domain=sensor,entity_id=kitchen_humidity value=40,unit_of_measurement_str=\"%\" 1714521600");
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        // The switch and the sensor of one machine are two entities; only the sensor is power,
+        // and its numeric attribute (voltage) is not a reading.
+        assert_eq!(
+            summary(&d),
+            vec![("sensor.washing_machine".to_string(), Unit::Watt, 2100.0)]
+        );
+        assert_eq!(d.ignored_lines, 3);
+    }
+
+    #[test]
+    fn home_assistant_shapes_can_be_read_as_plain_lines() {
+        let naming = Naming {
+            template: Template::tag("entity_id"),
+            home_assistant: false,
+        };
+        let (points, _) = decode(
+            b"W,domain=sensor,entity_id=house value=5,voltage=230 1",
+            Precision::Seconds,
+            &naming,
+            0,
+        );
+        let keys: Vec<&str> = points.iter().map(|p| &*p.series_key).collect();
+        assert_eq!(keys, ["house", "house.voltage"]);
+    }
+
+    #[test]
+    fn telegraf_fields_say_their_unit() {
+        // A Telegraf modbus or P1 input: one measurement, several fields.
+        let (points, errors) = decode(
+            b"dsmr,sensor=p1 energy_import=1234.567,energy_export_kwh=12.5,power=2100i,power_returned_kw=0.25 1714521600\n\
+              sma,sensor=inverter,unit=kW value=3.5 1714521600\n\
+              sma,sensor=inverter2,unit=V value=230 1714521600",
+            Precision::Seconds,
+            &Naming::default(),
+            0,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let got: Vec<(String, Unit, f64)> = points
+            .iter()
+            .map(|p| (p.series_key.to_string(), p.unit, p.point.value))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("p1.energy_import".to_string(), Unit::WattHour, 1234.567),
+                ("p1.energy_export_kwh".to_string(), Unit::WattHour, 12_500.0),
+                ("p1.power".to_string(), Unit::Watt, 2100.0),
+                ("p1.power_returned_kw".to_string(), Unit::Watt, 250.0),
+                ("inverter".to_string(), Unit::Watt, 3500.0),
+            ]
+        );
+    }
+
+    #[test]
+    fn kilo_units_scale_to_exact_integers() {
+        // 1.005 × 1000 in floating point is 1004.9999999999999.
+        let d = ha("kWh,domain=sensor,entity_id=p1 value=001234.567 1\nkW,domain=sensor,entity_id=plug value=1.005 1");
+        assert_eq!(d.points[0].point.value, 1_234_567.0);
+        assert_eq!(d.points[1].point.value, 1_005.0);
+        assert_eq!(d.points[0].point.value.fract(), 0.0);
+    }
+
+    #[test]
+    fn templates_name_series_from_tags() {
+        let t = Template::parse("{_measurement}.{device}-{phase}").unwrap();
+        assert_eq!(t.to_string(), "{_measurement}.{device}-{phase}");
+        let naming = Naming {
+            template: t,
+            home_assistant: true,
+        };
+        let (points, errors) = decode(
+            b"power,device=heatpump,phase=2 value=5 1\npower,device=boiler value=6 1",
+            Precision::Seconds,
+            &naming,
+            0,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let keys: Vec<&str> = points.iter().map(|p| &*p.series_key).collect();
+        // The second line lacks `phase`: named by all its tags, never merged with another.
+        assert_eq!(keys, ["power.heatpump-2", "power,device=boiler"]);
+        for bad in ["sensor", "{", "{sensor", "sensor}", "{}", "a{b{c}}"] {
+            assert!(Template::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -117,7 +117,11 @@ impl Default for RawCommunity {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawIngest {
+    /// A template over the tags (`{sensor}`, `{_measurement}.{device}`); `series_tag = "x"`
+    /// (older configurations) is the template `{x}`.
+    series: String,
     series_tag: String,
+    home_assistant: bool,
     new_series_per_hour: u32,
     max_unassigned_channels: i64,
 }
@@ -125,7 +129,9 @@ struct RawIngest {
 impl Default for RawIngest {
     fn default() -> Self {
         RawIngest {
-            series_tag: web::WebConfig::default().series_tag,
+            series: String::new(),
+            series_tag: String::new(),
+            home_assistant: true,
             new_series_per_hour: app_defaults().new_series_per_hour,
             max_unassigned_channels: app_defaults().max_unassigned_channels,
         }
@@ -336,6 +342,16 @@ impl Config {
         let i18n_dir: Option<PathBuf> =
             (!raw.web.i18n_dir.is_empty()).then(|| base_dir.join(&raw.web.i18n_dir));
         let max_body_bytes = s.max_body_mib * 1024 * 1024;
+        let naming = ingest::line_protocol::Naming {
+            template: match (raw.ingest.series.as_str(), raw.ingest.series_tag.as_str()) {
+                ("", "") => ingest::line_protocol::Naming::default().template,
+                ("", tag) => ingest::line_protocol::Template::tag(tag),
+                (template, "") => ingest::line_protocol::Template::parse(template)
+                    .map_err(|e| anyhow::anyhow!("[ingest] series = {e}"))?,
+                _ => bail!("[ingest] series and series_tag say the same thing: keep series"),
+            },
+            home_assistant: raw.ingest.home_assistant,
+        };
         Ok(Config {
             listen,
             store_url,
@@ -354,7 +370,7 @@ impl Config {
             counter_fill_max_ms: raw.community.counter_fill_max_hours * 3_600_000,
             web: web::WebConfig {
                 cookie_secure: secure_cookies(cookie_secure_setting, listen),
-                series_tag: raw.ingest.series_tag,
+                naming,
                 i18n_dir,
                 max_body_bytes,
                 request_timeout: Duration::from_secs(s.request_timeout_seconds),
@@ -526,6 +542,19 @@ mod tests {
     }
 
     #[test]
+    fn older_series_tag_settings_still_name_series() {
+        let c = Config::parse("[ingest]\nseries_tag = \"entity_id\"", Path::new(".")).unwrap();
+        assert_eq!(c.web.naming.template.to_string(), "{entity_id}");
+        let c = Config::parse(
+            "[ingest]\nseries = \"{_measurement}.{device}\"\nhome_assistant = false",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(c.web.naming.template.to_string(), "{_measurement}.{device}");
+        assert!(!c.web.naming.home_assistant);
+    }
+
+    #[test]
     fn auto_secure_cookies_follow_the_address_served() {
         // `serve --listen 0.0.0.0:…` on the default file: cookies must be Secure.
         let c = Config::parse("", Path::new(".")).unwrap();
@@ -567,6 +596,15 @@ mod tests {
             ("[limits]\ncabin_kw = -1.0", "cabin_kw"),
             ("[server]\ncookie_secure = \"sometimes\"", "cookie_secure"),
             ("[privacy]\nmin_group_size = 0", "min_group_size"),
+            (
+                "[ingest]\nseries = \"meter\"",
+                "[ingest] series = 'meter' names no tag",
+            ),
+            ("[ingest]\nseries = \"{sensor\"", "not closed"),
+            (
+                "[ingest]\nseries = \"{a}\"\nseries_tag = \"b\"",
+                "series and series_tag",
+            ),
         ] {
             let err = Config::parse(text, Path::new(".")).unwrap_err();
             assert!(format!("{err:#}").contains(named), "{text}: {err:#}");

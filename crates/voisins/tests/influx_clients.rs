@@ -77,7 +77,7 @@ fn served(
 ) {
     let dir = TempDir::new(name);
     let port = free_port();
-    let config = write_config_with(dir.path(), port, "[ingest]\nseries_tag = \"entity_id\"");
+    let config = write_config_with(dir.path(), port, "");
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     let db = dir.path().join("data/voisins.db");
     let token = app::auth::new_secret();

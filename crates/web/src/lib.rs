@@ -37,8 +37,8 @@ pub use server::{serve_connection, HttpLimits};
 pub struct WebConfig {
     /// Mark cookies `Secure` (anything but plain HTTP on loopback).
     pub cookie_secure: bool,
-    /// Line-protocol tag that names a series.
-    pub series_tag: String,
+    /// How line-protocol series are named and read.
+    pub naming: ingest::line_protocol::Naming,
     /// Extra catalogues (`LANG.toml`), e.g. Arabic for a community that speaks it.
     pub i18n_dir: Option<std::path::PathBuf>,
     /// Largest accepted body for writes, compressed or not, in bytes.
@@ -57,7 +57,7 @@ impl Default for WebConfig {
     fn default() -> WebConfig {
         WebConfig {
             cookie_secure: false,
-            series_tag: "sensor".into(),
+            naming: ingest::line_protocol::Naming::default(),
             i18n_dir: None,
             max_body_bytes: 64 * 1024 * 1024,
             max_form_bytes: 16 * 1024,

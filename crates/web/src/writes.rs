@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use ingest::line_protocol::{Naming, Precision};
+use ingest::line_protocol::Precision;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -166,11 +166,12 @@ async fn write_lines(
                 ))
             })?;
             let body = body_bytes(&headers, body, s.0.config.max_body_bytes)?;
-            let naming = Naming {
-                series_tag: s.0.config.series_tag.clone(),
-            };
-            let decoded =
-                ingest::line_protocol::decode_counting(&body, precision, &naming, s.app().now_ms());
+            let decoded = ingest::line_protocol::decode_counting(
+                &body,
+                precision,
+                &s.0.config.naming,
+                s.app().now_ms(),
+            );
             let mut errors = decoded.errors;
             let outcome = s.app().record(writer, decoded.points)?;
             let dropped = errors.len() + outcome.rejected_points;
