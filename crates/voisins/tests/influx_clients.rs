@@ -187,7 +187,7 @@ from influxdb_client.rest import ApiException
 port, token, t0 = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 url = "http://127.0.0.1:%d" % port
 client = InfluxDBClient(url=url, token=token, org="voisins", timeout=10000)
-out = {"ping": client.ping()}
+out = {"ping": client.ping(), "health": client.health().status, "ready": client.ready().status}
 lines = ["W,domain=sensor,entity_id=kitchen_power value=800 %d" % (t0 + 10 * i) for i in range(7)]
 client.write_api(write_options=SYNCHRONOUS).write(bucket="home_assistant", record=lines, write_precision="s")
 out["written"] = True
@@ -214,6 +214,8 @@ fn influxdb_client_for_api_v2_pings_and_writes_unchanged() {
         &[port.to_string(), token, t0.to_string()],
     );
     assert_eq!(seen["ping"], true, "{seen}");
+    assert_eq!(seen["health"], "pass", "{seen}");
+    assert_eq!(seen["ready"], "ready", "{seen}");
     assert_eq!(seen["written"], true);
     assert_eq!(seen["wrong"], 401, "{seen}");
     assert_eq!(seen["wrong_body"]["code"], "unauthorized", "{seen}");

@@ -30,6 +30,33 @@ pub async fn ping() -> Response {
     r
 }
 
+/// `GET /health`: whether the server and its store answer, in InfluxDB's shape (`status`
+/// `pass` or `fail`, 503 when the store does not answer).
+pub async fn health(State(state): State<AppState>) -> Response {
+    let store = state.run(|s| Ok(s.app().community()?)).await;
+    let (status, pass, message) = match store {
+        Ok(_) => (StatusCode::OK, "pass", "ready for writes".to_string()),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "fail",
+            format!("the store does not answer: {}", e.0.message),
+        ),
+    };
+    let body = json!({
+        "name": "voisins",
+        "message": message,
+        "status": pass,
+        "checks": [],
+        "version": VERSION,
+    });
+    (status, Json(body)).into_response()
+}
+
+/// `GET /ready`: the server accepts requests (InfluxDB 2's readiness answer).
+pub async fn ready() -> Response {
+    Json(json!({ "status": "ready" })).into_response()
+}
+
 /// An InfluxDB-shaped authentication failure, with the challenge clients wait for.
 pub fn unauthorized(message: &str) -> Response {
     let mut r = (StatusCode::UNAUTHORIZED, Json(json!({ "error": message }))).into_response();

@@ -149,7 +149,8 @@ pub fn routes(config: &WebConfig) -> Vec<Route> {
         .chain(pages::accounts::routes());
     let api = vec![
         route("/", GET, false, get(pages::root)),
-        route("/health", GET, true, get(|| async { "ok" })),
+        route("/health", GET, true, get(influx::health)),
+        route("/ready", GET, true, get(influx::ready)),
         route("/ping", GET, false, get(influx::ping)),
         route(
             "/query",

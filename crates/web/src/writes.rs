@@ -56,14 +56,17 @@ fn body_bytes(headers: &HeaderMap, body: Bytes, limit: usize) -> Result<Bytes, W
 
 /// A body that could not be read, in our words (too large, or cut off).
 pub(crate) fn body_rejection(state: &AppState, e: BytesRejection) -> Response {
+    body_error(state, e).into_response()
+}
+
+fn body_error(state: &AppState, e: BytesRejection) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::too_large(format!(
             "the body is larger than {} MiB, the limit",
             (state.0.config.max_body_bytes / (1024 * 1024)).max(1)
         ))
-        .into_response()
     } else {
-        WebError::bad_request("the body could not be read").into_response()
+        WebError::bad_request("the body could not be read")
     }
 }
 
@@ -78,12 +81,81 @@ fn writer(state: &AppState, token: Option<String>) -> Result<Writer, WebError> {
     Ok(Writer { token_id, scope })
 }
 
-fn partial_write(errors: &[ingest::LineError], dropped: usize) -> Response {
-    WebError::bad_request(format!(
-        "partial write: {} dropped={dropped}",
-        app::record::describe_errors(errors, 20)
-    ))
-    .into_response()
+/// What a line-protocol write did: the lines refused (with the points they held) and the
+/// lines ignored for having nothing to measure.
+struct LinesWritten {
+    errors: Vec<ingest::LineError>,
+    dropped: usize,
+    ignored: usize,
+}
+
+/// The InfluxDB dialect an answer is written in.
+#[derive(Clone, Copy)]
+enum Dialect {
+    /// `{"error": "…"}`, as InfluxDB 1 answers.
+    V1,
+    /// `{"code": "…", "message": "…"}`, as InfluxDB 2 answers.
+    V2,
+}
+
+impl Dialect {
+    fn error(self, e: WebError) -> Response {
+        let status = e.status();
+        let mut r = match self {
+            Dialect::V1 => e.into_response(),
+            Dialect::V2 => {
+                e.log();
+                let code = match status {
+                    StatusCode::UNAUTHORIZED => "unauthorized",
+                    StatusCode::FORBIDDEN => "forbidden",
+                    StatusCode::PAYLOAD_TOO_LARGE => "request too large",
+                    StatusCode::TOO_MANY_REQUESTS => "too many requests",
+                    StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+                    s if s.is_server_error() => "internal error",
+                    _ => "invalid",
+                };
+                let body = json!({ "code": code, "message": e.public_message() });
+                let mut r =
+                    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response();
+                e.decorate(&mut r);
+                r
+            }
+        };
+        // A client that sends its credentials only when challenged gets the challenge.
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"InfluxDB\""),
+            );
+        }
+        r
+    }
+
+    /// 204 when every line was stored, else a 400 "partial write" naming the refused lines
+    /// (the others are stored); either says how many lines were ignored.
+    fn answer(self, result: Result<LinesWritten, WebError>) -> Response {
+        let written = match result {
+            Ok(w) => w,
+            Err(e) => return self.error(e),
+        };
+        let mut r = if written.errors.is_empty() {
+            StatusCode::NO_CONTENT.into_response()
+        } else {
+            self.error(WebError::bad_request(format!(
+                "partial write: {} dropped={}",
+                app::record::describe_errors(&written.errors, 20),
+                written.dropped
+            )))
+        };
+        // Lines with only string fields (a text sensor) are valid and ignored.
+        if written.ignored > 0 {
+            r.headers_mut().insert(
+                "x-voisins-ignored-lines",
+                axum::http::HeaderValue::from(written.ignored),
+            );
+        }
+        r
+    }
 }
 
 /// `POST /write`: 204 when every line was stored; 400 "partial write" naming the refused lines
@@ -94,7 +166,7 @@ pub async fn line_protocol(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    write_lines(state, uri, headers, body).await
+    Dialect::V1.answer(write_lines(state, uri, headers, body).await)
 }
 
 /// `POST /api/v2/write?org=&bucket=&precision=`: the same lines as InfluxDB 2 receives them
@@ -105,37 +177,7 @@ pub async fn line_protocol_v2(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let r = write_lines(state, uri, headers, body).await;
-    if r.status().is_success() {
-        return r;
-    }
-    let (parts, body) = r.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
-    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
-    let code = match parts.status {
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::PAYLOAD_TOO_LARGE => "request too large",
-        StatusCode::TOO_MANY_REQUESTS => "too many requests",
-        s if s.is_server_error() => "internal error",
-        _ => "invalid",
-    };
-    let mut out = (
-        parts.status,
-        Json(json!({ "code": code, "message": message })),
-    )
-        .into_response();
-    for (name, value) in parts.headers.iter() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            out.headers_mut().insert(name.clone(), value.clone());
-        }
-    }
-    out
+    Dialect::V2.answer(write_lines(state, uri, headers, body).await)
 }
 
 async fn write_lines(
@@ -143,19 +185,11 @@ async fn write_lines(
     uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return body_rejection(&state, e),
-    };
-    let q = match Query::<WriteQuery>::try_from_uri(&uri) {
-        Ok(Query(q)) => q,
-        Err(e) => {
-            return WebError::bad_request(format!("query string: {}", e.body_text()))
-                .into_response()
-        }
-    };
-    let result = state
+) -> Result<LinesWritten, WebError> {
+    let body = body.map_err(|e| body_error(&state, e))?;
+    let Query(q) = Query::<WriteQuery>::try_from_uri(&uri)
+        .map_err(|e| WebError::bad_request(format!("query string: {}", e.body_text())))?;
+    state
         .run(move |s| {
             let writer = writer(s, presented_token(&headers, q.p.as_deref()))?;
             let precision_text = q.precision.unwrap_or_else(|| "ns".into());
@@ -177,34 +211,13 @@ async fn write_lines(
             let dropped = errors.len() + outcome.rejected_points;
             errors.extend(outcome.rejected);
             errors.sort_by_key(|e| e.line);
-            Ok((errors, dropped, decoded.ignored_lines))
+            Ok(LinesWritten {
+                errors,
+                dropped,
+                ignored: decoded.ignored_lines,
+            })
         })
-        .await;
-    // Lines with only string fields (a text sensor) are valid and ignored; the answer says
-    // how many.
-    let ignored = |mut r: Response, n: usize| {
-        if n > 0 {
-            r.headers_mut()
-                .insert("x-voisins-ignored-lines", axum::http::HeaderValue::from(n));
-        }
-        r
-    };
-    match result {
-        Ok((errors, _, n)) if errors.is_empty() => {
-            ignored(StatusCode::NO_CONTENT.into_response(), n)
-        }
-        Ok((errors, dropped, n)) => ignored(partial_write(&errors, dropped), n),
-        // A client that sends its credentials only when challenged gets the challenge.
-        Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
-            let mut r = e.into_response();
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Basic realm=\"InfluxDB\""),
-            );
-            r
-        }
-        Err(e) => e.into_response(),
-    }
+        .await
 }
 
 /// `POST /api/v1/readings`: JSON batches (see `ingest::json`).
