@@ -15,7 +15,7 @@
 //! rounded cumulative energy at the window's edges, so the quarter-hours of a pair add up to
 //! the pair's delta to the milliwatt-hour.
 
-use domain::{round_div, Interval, Point, Provenance, Slot, Unit};
+use domain::{round_div, Interval, Point, Provenance, Sampling, Slot, Unit};
 
 /// Energy and power statistics of one window.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,6 +106,70 @@ pub fn from_power(points: &[Point], slot: Slot, max_gap_ms: i64) -> Option<Inter
         .map(|w| w.into_interval(slot))
 }
 
+/// Integrates readings written on change (W) over `[lo_ms, hi_ms)`: each value holds from its
+/// instant until the next reading, at most `hold_ms`; beyond, nothing is known until the next
+/// reading. The last reading holds nothing yet: its time is counted when the next one arrives.
+/// `points` must be sorted without duplicate instants and include the reading before the
+/// window (up to `hold_ms`) and the one after it.
+pub fn integrate_steps(points: &[Point], lo_ms: i64, hi_ms: i64, hold_ms: i64) -> Option<Window> {
+    let mut covered_ms = 0i64;
+    let mut energy_wms = 0.0f64;
+    let mut min_w = f64::INFINITY;
+    let mut max_w = f64::NEG_INFINITY;
+    let first = points
+        .partition_point(|p| p.ts_ms < lo_ms)
+        .saturating_sub(1);
+    for pair in points[first..].windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.ts_ms >= hi_ms {
+            break;
+        }
+        let held_to = b.ts_ms.min(a.ts_ms.saturating_add(hold_ms));
+        let (lo, hi) = (a.ts_ms.max(lo_ms), held_to.min(hi_ms));
+        if hi <= lo {
+            continue;
+        }
+        energy_wms += a.value * (hi - lo) as f64;
+        covered_ms += hi - lo;
+        min_w = min_w.min(a.value);
+        max_w = max_w.max(a.value);
+    }
+    (covered_ms > 0).then(|| Window {
+        energy_mwh: (energy_wms / 3_600.0).round().clamp(-9e18, 9e18) as i64,
+        energy_wh: energy_wms / 3_600_000.0,
+        covered_ms,
+        interpolated_ms: 0,
+        min_mw: mw(min_w),
+        max_mw: mw(max_w),
+    })
+}
+
+/// Integrates power readings over one quarter-hour by the channel's sampling: linear between
+/// samples up to `max_gap_ms`, or held from change to change.
+pub fn from_power_sampled(
+    points: &[Point],
+    slot: Slot,
+    max_gap_ms: i64,
+    sampling: Sampling,
+) -> Option<Interval> {
+    integrate_sampled(points, slot.start_ms(), slot.end_ms(), max_gap_ms, sampling)
+        .map(|w| w.into_interval(slot))
+}
+
+/// [`integrate_power`] or [`integrate_steps`], as the channel's sampling says.
+pub fn integrate_sampled(
+    points: &[Point],
+    lo_ms: i64,
+    hi_ms: i64,
+    max_gap_ms: i64,
+    sampling: Sampling,
+) -> Option<Window> {
+    match sampling {
+        Sampling::Sampled => integrate_power(points, lo_ms, hi_ms, max_gap_ms),
+        Sampling::OnChange { hold_ms } => integrate_steps(points, lo_ms, hi_ms, hold_ms),
+    }
+}
+
 /// How a counter's readings are read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CounterRules {
@@ -125,6 +189,19 @@ impl CounterRules {
             max_gap_ms,
             fill_max_ms: fill_max_ms.max(max_gap_ms),
             max_power_w,
+        }
+    }
+
+    /// The rules of a counter written on change: readings up to the hold limit apart are
+    /// measured (the counter did not move in between, or moved evenly), not interpolated.
+    pub fn with_sampling(self, sampling: Sampling) -> CounterRules {
+        match sampling {
+            Sampling::Sampled => self,
+            Sampling::OnChange { hold_ms } => CounterRules::new(
+                self.max_gap_ms.max(hold_ms),
+                self.fill_max_ms,
+                self.max_power_w,
+            ),
         }
     }
 
@@ -226,6 +303,78 @@ pub fn slots_between(lo_ms: i64, hi_ms: i64) -> impl Iterator<Item = Slot> {
     let first = Slot::containing_ms(lo_ms).index();
     let last = Slot::containing_ms(hi_ms).index();
     (first..=last).map(Slot::from_index)
+}
+
+/// A span of time and the energy a file gives for it: a mean power over an interval (a minute's
+/// mean, W × duration) or an interval's energy, in W·ms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub start_ms: i64,
+    /// Exclusive; after `start_ms`.
+    pub end_ms: i64,
+    pub energy_wms: f64,
+}
+
+impl Span {
+    /// The mean power over the span, in W.
+    pub fn mean_w(&self) -> f64 {
+        self.energy_wms / (self.end_ms - self.start_ms) as f64
+    }
+}
+
+/// Quarter-hours from spans sorted by start and not overlapping: a span's energy goes to the
+/// quarter-hours it overlaps in proportion to the overlap (the power is its mean throughout),
+/// each quarter-hour's energy is rounded once to the mWh, `covered_ms` is the time spans cover
+/// and a quarter-hour no span touches is not given. With spans of whole minutes the energies
+/// are exact: the sum of the minute means times one minute.
+pub fn from_spans(spans: &[Span]) -> Vec<Interval> {
+    let mut out: Vec<Interval> = Vec::new();
+    // The quarter-hour being summed: slot, W·ms, covered ms, min and max W.
+    let mut current: Option<(Slot, f64, i64, f64, f64)> = None;
+    let flush = |c: (Slot, f64, i64, f64, f64), out: &mut Vec<Interval>| {
+        let (slot, wms, covered_ms, min_w, max_w) = c;
+        out.push(Interval {
+            slot,
+            energy_mwh: (wms / 3_600.0).round().clamp(-9e18, 9e18) as i64,
+            min_mw: mw(min_w),
+            max_mw: mw(max_w),
+            covered_ms,
+            provenance: Provenance::Measured,
+            from_points: false,
+        });
+    };
+    for span in spans.iter().filter(|s| s.end_ms > s.start_ms) {
+        let mean_w = span.mean_w();
+        let whole = span.end_ms - span.start_ms;
+        for slot in slots_between(span.start_ms, span.end_ms - 1) {
+            let lo = span.start_ms.max(slot.start_ms());
+            let hi = span.end_ms.min(slot.end_ms());
+            // The whole span's energy as given when it lies in one quarter-hour: no division.
+            let wms = if hi - lo == whole {
+                span.energy_wms
+            } else {
+                mean_w * (hi - lo) as f64
+            };
+            match current.as_mut() {
+                Some(c) if c.0 == slot => {
+                    c.1 += wms;
+                    c.2 += hi - lo;
+                    c.3 = c.3.min(mean_w);
+                    c.4 = c.4.max(mean_w);
+                }
+                _ => {
+                    if let Some(done) = current.take() {
+                        flush(done, &mut out);
+                    }
+                    current = Some((slot, wms, hi - lo, mean_w, mean_w));
+                }
+            }
+        }
+    }
+    if let Some(done) = current {
+        flush(done, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -369,5 +518,70 @@ mod tests {
             vec![(0, 16_000), (100_000_000, 100_000_000)]
         );
         assert!(clusters(&[], 1).is_empty());
+    }
+
+    #[test]
+    fn spans_give_exact_quarter_hours() {
+        let minute = |i: i64, w: f64| Span {
+            start_ms: i * 60_000,
+            end_ms: (i + 1) * 60_000,
+            energy_wms: w * 60_000.0,
+        };
+        // Fifteen minutes of 1,000 W then minute 16 missing and 14 minutes of 2,581 W.
+        let mut spans: Vec<Span> = (0..15).map(|i| minute(i, 1000.0)).collect();
+        spans.extend((16..30).map(|i| minute(i, 2581.0)));
+        let q = from_spans(&spans);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].energy_mwh, 250_000);
+        assert_eq!(q[0].covered_ms, SLOT_MS);
+        // 14 × 2581 W × 1 min = 36,134 / 60 Wh = 602.2333… Wh.
+        assert_eq!(q[1].energy_mwh, 602_233);
+        assert_eq!(q[1].covered_ms, 14 * 60_000);
+        assert_eq!((q[1].min_mw, q[1].max_mw), (2_581_000, 2_581_000));
+        assert!(!q[1].from_points);
+        // A span across a boundary: an hour's energy of 4 Wh spread by the time in each.
+        let hour = Span {
+            start_ms: 10 * 60_000,
+            end_ms: 70 * 60_000,
+            energy_wms: 4.0 * 3_600_000.0,
+        };
+        let q = from_spans(&[hour]);
+        let energies: Vec<i64> = q.iter().map(|i| i.energy_mwh).collect();
+        assert_eq!(energies, [333, 1000, 1000, 1000, 667]);
+        let covered: Vec<i64> = q.iter().map(|i| i.covered_ms).collect();
+        assert_eq!(covered, [300_000, SLOT_MS, SLOT_MS, SLOT_MS, 600_000]);
+        assert!(from_spans(&[]).is_empty());
+    }
+
+    #[test]
+    fn values_written_on_change_hold_until_the_next_one() {
+        let hold = 3_600_000;
+        // Home Assistant's hour of a steady 2,000 W load: written at 00:00, then 1 W more at
+        // 00:37, then 0 W at 01:00 when it stops.
+        let points = [p(0, 2000.0), p(37 * 60, 2001.0), p(3600, 0.0)];
+        let q: Vec<Interval> = (0..4)
+            .filter_map(|i| {
+                from_power_sampled(
+                    &points,
+                    Slot::from_index(i),
+                    GAP,
+                    Sampling::OnChange { hold_ms: hold },
+                )
+            })
+            .collect();
+        let energies: Vec<i64> = q.iter().map(|i| i.energy_mwh).collect();
+        // 00:30–00:45: 7 min at 2000 W and 8 at 2001 W = (14,000 + 16,008) / 60 Wh.
+        assert_eq!(energies, [500_000, 500_000, 500_133, 500_250]);
+        assert!(q.iter().all(|i| i.covered_ms == SLOT_MS));
+        let total: i64 = energies.iter().sum();
+        assert_eq!(total, 2_000_383, "2,000 Wh and 23 minutes of 1 W more");
+        // The same readings as samples: two pairs further apart than the gap, nothing known.
+        assert!(from_power(&points, Slot::from_index(0), GAP).is_none());
+        // Beyond the hold, the channel is unknown: a 2 h silence holds 1 h.
+        let silent = [p(0, 100.0), p(7200, 100.0)];
+        let w = integrate_steps(&silent, 0, 7_200_000, hold).unwrap();
+        assert_eq!((w.covered_ms, w.energy_mwh), (hold, 100_000));
+        // The last reading holds nothing until the next one arrives.
+        assert!(integrate_steps(&[p(0, 100.0)], 0, 900_000, hold).is_none());
     }
 }

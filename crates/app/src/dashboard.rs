@@ -507,8 +507,13 @@ impl App {
                     };
                     // The rules and reach of the store's quarter-hours, so a minute's energy
                     // is the same energy.
-                    let rules = self.counter_rules(&community, kind);
-                    let reach = rules.reach_ms(c.unit);
+                    let rules = self
+                        .counter_rules(&community, kind)
+                        .with_sampling(c.sampling);
+                    let reach = match c.unit {
+                        Unit::Watt => c.sampling.hold_ms().unwrap_or(community.max_gap_ms),
+                        Unit::WattHour => rules.reach_ms(c.unit),
+                    };
                     let points = tx.points().range(
                         c.id,
                         window.from_ms() - reach,
@@ -516,11 +521,12 @@ impl App {
                     )?;
                     for (i, (start, end)) in bounds.iter().enumerate() {
                         let w = match c.unit {
-                            Unit::Watt => quarter_hour::integrate_power(
+                            Unit::Watt => quarter_hour::integrate_sampled(
                                 &points,
                                 *start,
                                 *end,
                                 community.max_gap_ms,
+                                c.sampling,
                             ),
                             Unit::WattHour => {
                                 quarter_hour::integrate_counter(&points, *start, *end, &rules)

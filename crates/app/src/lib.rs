@@ -45,6 +45,8 @@ pub struct Settings {
     pub new_series_per_hour: u32,
     /// Unassigned channels a community may hold; beyond, new series are refused.
     pub max_unassigned_channels: i64,
+    /// How long a value written on change (Home Assistant) holds without a new one.
+    pub on_change_hold_ms: i64,
     /// A meter is silent after this long without live data.
     pub silent_after_minutes: i64,
 }
@@ -58,6 +60,7 @@ impl Settings {
             session_hours: 24 * 14,
             new_series_per_hour: 60,
             max_unassigned_channels: 500,
+            on_change_hold_ms: 3_600_000,
             silent_after_minutes: 30,
         }
     }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use domain::limits::{self, Arrival};
-use domain::{ChannelConfig, ChannelId, MeterId, Point, SeriesKey, TokenScope, Unit};
+use domain::{ChannelConfig, ChannelId, MeterId, Point, Sampling, SeriesKey, TokenScope, Unit};
 use ingest::{LineError, SeriesPoint};
 use store::WriteSummary;
 
@@ -52,8 +52,8 @@ pub struct SeriesCache {
     budget: Mutex<HashMap<i64, (i64, u32)>>,
 }
 
-/// Points of one series and the line each came from.
-type PointsAndLines = (Vec<Point>, Vec<usize>);
+/// Points of one series, the line each came from, and whether they were written on change.
+type PointsAndLines = (Vec<Point>, Vec<usize>, bool);
 
 /// A write: who writes, with which token.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +70,7 @@ impl App {
         writer: &Writer,
         key: &Arc<str>,
         unit: Unit,
+        sampling: Sampling,
         now_ms: i64,
     ) -> Result<Known, String> {
         let ns = match writer.scope {
@@ -101,7 +102,7 @@ impl App {
             .map_err(|e| AppError::from(e).message)?;
         let channel = match found.len() {
             1 => found.into_iter().next().expect("one"),
-            0 => self.register(writer, ns, &series, unit, now_ms)?,
+            0 => self.register(writer, ns, &series, unit, sampling, now_ms)?,
             n => {
                 return Err(format!(
                     "series '{key}' exists on {n} meters; write it with the meter's own token"
@@ -128,6 +129,7 @@ impl App {
         ns: Namespace,
         key: &SeriesKey,
         unit: Unit,
+        sampling: Sampling,
         now_ms: i64,
     ) -> Result<domain::Channel, String> {
         let hour = now_ms.div_euclid(3_600_000) * 3_600_000;
@@ -156,7 +158,9 @@ impl App {
                         "series '{key}' is new and the community already has {cap} unassigned series: assign or remove some first"
                     )));
                 }
-                Ok(Ok(tx.channels().register(community, meter, key, unit, now_ms)?.0))
+                Ok(Ok(tx.channels()
+                    .register(community, meter, key, unit, sampling, now_ms)?
+                    .0))
             })
             .map_err(|e| AppError::from(e).message)?
     }
@@ -189,17 +193,25 @@ impl App {
             let entry = by_key.entry((sp.series_key, sp.unit)).or_default();
             entry.0.push(sp.point);
             entry.1.push(sp.line);
+            entry.2 |= sp.on_change;
         }
         let mut keys: Vec<_> = by_key.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         let mut accepted: Vec<(ChannelId, Vec<Point>, Vec<usize>)> = Vec::with_capacity(keys.len());
-        for ((key, unit), (pts, lines)) in keys {
+        for ((key, unit), (pts, lines, on_change)) in keys {
             let refuse_all = |bad: &mut BTreeMap<usize, String>, reason: &str| {
                 for line in &lines {
                     bad.entry(*line).or_insert_with(|| reason.to_string());
                 }
             };
-            let known = match self.channel_for(&writer, &key, unit, now) {
+            let sampling = if on_change {
+                Sampling::OnChange {
+                    hold_ms: self.settings.on_change_hold_ms,
+                }
+            } else {
+                Sampling::Sampled
+            };
+            let known = match self.channel_for(&writer, &key, unit, sampling, now) {
                 Ok(k) => k,
                 Err(reason) => {
                     refuse_all(&mut bad, &reason);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::access::Viewer;
-use app::import::{ImportFormat, ImportOptions};
+use app::import::{ImportFormat, ImportOptions, Meaning};
 use app::period::RangeRequest;
 use app::record::Writer;
 use app::{App, Kind};
@@ -106,6 +106,7 @@ fn a_member_known_only_by_the_grid_operator_sees_its_consumption() {
         format: ImportFormat::Grid,
         mapping: ColumnMapping::default(),
         meter_id: Some(meter),
+        interval_ms: None,
     };
     let summary = app.import_csv(text, &options, &mut |_, _| {}).unwrap();
     assert!(summary.rejected.is_empty(), "{:?}", summary.rejected);
@@ -426,6 +427,7 @@ fn sp(key: &str, line: usize, ts_ms: i64, value: f64) -> SeriesPoint {
         line,
         unit: Unit::Watt,
         point: Point { ts_ms, value },
+        on_change: false,
     }
 }
 
@@ -605,6 +607,7 @@ fn imports_refuse_future_quarter_hours_and_read_millisecond_epochs() {
         },
         mapping: ColumnMapping::default(),
         meter_id: None,
+        interval_ms: None,
     };
     let s = app.import_csv(&slots, &options, &mut |_, _| {}).unwrap();
     assert_eq!(s.imported, 1, "{:?}", s.rejected);
@@ -664,4 +667,122 @@ fn a_coordinator_account_is_created_with_the_password_rule() {
         .any(|t| t.id == id && t.label == "gateway"));
     app.revoke_token(id).unwrap();
     assert_eq!(app.revoke_token(id).unwrap_err().kind, Kind::NotFound);
+}
+
+#[test]
+fn energies_per_interval_import_as_given_and_wrong_units_are_named() {
+    let w = World::sqlite();
+    let app = w.app();
+    // Five-minute energies in kWh, stamped at the end of their interval (an inverter's log):
+    // 00:05 … 00:30 UTC, the last one in a quarter-hour not yet ended at 00:20.
+    w.clock.set(1_714_522_800_000); // 2024-05-01 00:20 UTC
+    let text = "time,energy\n\
+                2024-05-01T00:05:00Z,0.021\n\
+                2024-05-01T00:10:00Z,0.022\n\
+                2024-05-01T00:15:00Z,0.0235\n\
+                2024-05-01T00:15:00Z,0.5\n\
+                2024-05-01T00:20:00Z,0.001\n";
+    let options = |meaning, unit: &str| ImportOptions {
+        format: ImportFormat::Points {
+            channel: "inverter".into(),
+            scale: ingest::units::parse(unit).unwrap(),
+            kind: ChannelKind::Production,
+            meaning,
+        },
+        mapping: ColumnMapping::default(),
+        meter_id: Some(w.meters[0]),
+        interval_ms: None,
+    };
+    let err = app
+        .import_csv(text, &options(Meaning::EnergyEnding, "kW"), &mut |_, _| {})
+        .unwrap_err();
+    assert!(err.message.contains("energy unit"), "{}", err.message);
+    let err = app
+        .import_csv(text, &options(Meaning::MeanEnding, "kWh"), &mut |_, _| {})
+        .unwrap_err();
+    assert!(err.message.contains("power unit"), "{}", err.message);
+
+    let summary = app
+        .import_csv(text, &options(Meaning::EnergyEnding, "kWh"), &mut |_, _| {})
+        .unwrap();
+    let lines: Vec<usize> = summary.rejected.iter().map(|e| e.line).collect();
+    // Line 5 repeats line 4's interval; line 6's quarter-hour (00:15–00:30) has not ended.
+    assert_eq!(lines, [5, 6], "{:?}", summary.rejected);
+    assert!(summary.rejected[0]
+        .reason
+        .contains("overlaps the one of line 4"));
+    let channel = w
+        .store
+        .read(|tx| {
+            tx.channels()
+                .named(w.community, Some(w.meters[0]), "inverter")
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(channel.unit, Unit::Watt, "the curve is in W");
+    let first = Slot::containing_ms(1_714_521_600_000);
+    let q = w
+        .store
+        .read(|tx| tx.intervals().best(channel.id, first, first.next().next()))
+        .unwrap();
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(q[0].energy_mwh, 21_000 + 22_000 + 23_500);
+    assert!(!q[0].from_points, "the file's energy, not a curve's");
+}
+
+#[test]
+fn home_assistant_s_change_driven_writes_are_not_gaps() {
+    let w = World::sqlite();
+    let app = w.app();
+    // An hour of a steady 2,000 W load as Home Assistant writes it: at 10:00, a 1 W change
+    // at 10:37, and 0 W at 11:00 when it stops. The same readings sent by a sampling meter.
+    let t0 = NOW_MS - 2 * 3_600_000;
+    let at = |min: i64, value: f64, key: &str, on_change: bool| SeriesPoint {
+        on_change,
+        ..sp(key, 1, t0 + min * 60_000, value)
+    };
+    let batch = |key: &str, on_change: bool| {
+        vec![
+            at(0, 2000.0, key, on_change),
+            at(37, 2001.0, key, on_change),
+            at(60, 0.0, key, on_change),
+        ]
+    };
+    let mut points = batch("sensor.heater", true);
+    points.extend(batch("heater-sampled", false));
+    let out = app
+        .record(writer(&app, &w.community_token), points)
+        .unwrap();
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+    let energy = |key: &str| {
+        let ch = w
+            .store
+            .read(|tx| tx.channels().by_key(w.community, key))
+            .unwrap()
+            .remove(0);
+        let first = Slot::containing_ms(t0);
+        let q = w
+            .store
+            .read(|tx| {
+                tx.intervals()
+                    .best(ch.id, first, Slot::from_index(first.index() + 8))
+            })
+            .unwrap();
+        (
+            ch.sampling,
+            q.iter().map(|i| i.energy_mwh).sum::<i64>(),
+            q.len(),
+        )
+    };
+    // 2,000 Wh, and 23 minutes of 1 W more: 2,000.383 Wh in four full quarter-hours.
+    assert_eq!(
+        energy("sensor.heater"),
+        (
+            domain::Sampling::OnChange { hold_ms: 3_600_000 },
+            2_000_383,
+            4
+        )
+    );
+    // Sampled, those readings are further apart than the gap limit: nothing is measured.
+    assert_eq!(energy("heater-sampled"), (domain::Sampling::Sampled, 0, 0));
 }

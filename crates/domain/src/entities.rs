@@ -83,8 +83,41 @@ pub struct Channel {
     pub series_key: String,
     pub unit: Unit,
     pub last_ts_ms: Option<i64>,
+    /// How its power samples are read between two of them.
+    pub sampling: Sampling,
     /// Configuration history, oldest first. Empty = unassigned.
     pub configs: Vec<ChannelConfig>,
+}
+
+/// How a channel's readings stand for the time between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Sampling {
+    /// Readings taken at intervals (a meter, Telegraf): between two readings no further apart
+    /// than the community's gap limit the power is linear; nothing is bridged across a gap.
+    #[default]
+    Sampled,
+    /// Readings written when the value changes (Home Assistant): a value holds until the next
+    /// one, up to `hold_ms`, after which the channel is unknown until the next reading.
+    OnChange { hold_ms: i64 },
+}
+
+impl Sampling {
+    /// The hold limit, for an on-change channel.
+    pub fn hold_ms(self) -> Option<i64> {
+        match self {
+            Sampling::Sampled => None,
+            Sampling::OnChange { hold_ms } => Some(hold_ms),
+        }
+    }
+
+    /// From the stored hold limit (`None`: sampled).
+    pub fn from_hold_ms(hold_ms: Option<i64>) -> Sampling {
+        match hold_ms {
+            Some(hold_ms) if hold_ms > 0 => Sampling::OnChange { hold_ms },
+            _ => Sampling::Sampled,
+        }
+    }
 }
 
 impl Channel {

@@ -13,8 +13,8 @@ mod model;
 
 pub use calendar::{LocalDay, Period, PeriodKind, Slot, SLOT_MS, SLOT_SECONDS};
 pub use entities::{
-    normalize_login, Channel, ChannelConfig, Community, Group, Member, Meter, SeriesKey, Token,
-    TokenScope, User, MAX_SERIES_KEY_BYTES,
+    normalize_login, Channel, ChannelConfig, Community, Group, Member, Meter, Sampling, SeriesKey,
+    Token, TokenScope, User, MAX_SERIES_KEY_BYTES,
 };
 pub use ids::{ChannelId, CommunityId, GroupId, Id, MemberId, MeterId, UserId};
 pub use model::{

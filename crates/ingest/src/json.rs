@@ -64,6 +64,7 @@ pub fn decode(body: &[u8]) -> Result<(Vec<SeriesPoint>, Vec<LineError>), String>
                     series_key: key.clone(),
                     line: i + 1,
                     unit: scale.unit,
+                    on_change: false,
                     point: Point {
                         ts_ms,
                         value: scale.apply(value),

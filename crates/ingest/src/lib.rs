@@ -23,6 +23,9 @@ pub struct SeriesPoint {
     pub line: usize,
     pub unit: Unit,
     pub point: Point,
+    /// Written when the value changes (Home Assistant), not at intervals: a new series of such
+    /// points is an on-change channel.
+    pub on_change: bool,
 }
 
 /// One rejected line (or record) and why.

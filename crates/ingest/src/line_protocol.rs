@@ -406,11 +406,13 @@ fn decode_line<'a>(
         }
     }
     let before = out.len();
+    let on_change = head.home_assistant;
     let mut push = |series_key: Arc<str>, scale: Scale, value: f64| {
         out.push(SeriesPoint {
             series_key,
             line: line_number,
             unit: scale.unit,
+            on_change,
             point: Point {
                 ts_ms,
                 value: scale.apply(value),
@@ -586,6 +588,7 @@ mod tests {
                 series_key: "h007c".into(),
                 line: 1,
                 unit: Unit::Watt,
+                on_change: false,
                 point: Point {
                     ts_ms: 1_714_521_600_000,
                     value: 263.0
@@ -717,6 +720,7 @@ mod tests {
             let d = ha(body);
             assert!(d.errors.is_empty(), "{:?}", d.errors);
             assert_eq!(summary(&d), expected, "{body}");
+            assert!(d.points.iter().all(|p| p.on_change), "written on change");
         }
     }
 
@@ -764,6 +768,7 @@ mod tests {
             0,
         );
         assert!(errors.is_empty(), "{errors:?}");
+        assert!(points.iter().all(|p| !p.on_change), "Telegraf samples");
         let got: Vec<(String, Unit, f64)> = points
             .iter()
             .map(|p| (p.series_key.to_string(), p.unit, p.point.value))

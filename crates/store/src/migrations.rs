@@ -22,6 +22,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     "0002_per_meter_series_and_sources",
     "0003_audit_log",
     "0004_accounts",
+    "0005_on_change_sampling",
 );
 
 /// PostgreSQL migrations; same names and versions as [`SQLITE`].
@@ -30,6 +31,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     "0002_per_meter_series_and_sources",
     "0003_audit_log",
     "0004_accounts",
+    "0005_on_change_sampling",
 );
 
 /// The migration names, for the test that checks both dialects have the same files.

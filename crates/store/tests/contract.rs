@@ -319,13 +319,23 @@ store_test!(series_names_are_per_meter, |store: &TestStore| {
     let (other, a) = store
         .write(|tx| {
             let other = tx.meters().add(f.community, None, "flukso-2")?;
-            let (a, created) =
-                tx.channels()
-                    .register(f.community, Some(f.meter), &key, Unit::Watt, 0)?;
+            let (a, created) = tx.channels().register(
+                f.community,
+                Some(f.meter),
+                &key,
+                Unit::Watt,
+                domain::Sampling::Sampled,
+                0,
+            )?;
             assert!(created);
-            let (again, created) =
-                tx.channels()
-                    .register(f.community, Some(f.meter), &key, Unit::Watt, 0)?;
+            let (again, created) = tx.channels().register(
+                f.community,
+                Some(f.meter),
+                &key,
+                Unit::Watt,
+                domain::Sampling::Sampled,
+                0,
+            )?;
             assert!(!created && again.id == a.id, "registered once");
             Ok((other, a))
         })
@@ -333,8 +343,14 @@ store_test!(series_names_are_per_meter, |store: &TestStore| {
     // Another meter's token registering the same name gets its own channel.
     let (b, _) = store
         .write(|tx| {
-            tx.channels()
-                .register(f.community, Some(other), &key, Unit::Watt, 0)
+            tx.channels().register(
+                f.community,
+                Some(other),
+                &key,
+                Unit::Watt,
+                domain::Sampling::Sampled,
+                0,
+            )
         })
         .unwrap();
     assert_ne!(a.id, b.id);

@@ -124,6 +124,7 @@ struct RawIngest {
     home_assistant: bool,
     new_series_per_hour: u32,
     max_unassigned_channels: i64,
+    on_change_hold_minutes: i64,
 }
 
 impl Default for RawIngest {
@@ -134,6 +135,7 @@ impl Default for RawIngest {
             home_assistant: true,
             new_series_per_hour: app_defaults().new_series_per_hour,
             max_unassigned_channels: app_defaults().max_unassigned_channels,
+            on_change_hold_minutes: app_defaults().on_change_hold_ms / 60_000,
         }
     }
 }
@@ -186,6 +188,7 @@ pub struct Config {
     pub min_group_size: usize,
     pub new_series_per_hour: u32,
     pub max_unassigned_channels: i64,
+    pub on_change_hold_ms: i64,
     pub silent_after_minutes: i64,
     /// `cookie_secure` as written: `None` for "auto" (secure unless listening on loopback).
     cookie_secure_setting: Option<bool>,
@@ -208,6 +211,7 @@ impl std::fmt::Debug for Config {
             .field("min_group_size", &self.min_group_size)
             .field("new_series_per_hour", &self.new_series_per_hour)
             .field("max_unassigned_channels", &self.max_unassigned_channels)
+            .field("on_change_hold_ms", &self.on_change_hold_ms)
             .field("silent_after_minutes", &self.silent_after_minutes)
             .field("cookie_secure_setting", &self.cookie_secure_setting)
             .finish()
@@ -307,6 +311,11 @@ impl Config {
             64,
         )?;
         positive(
+            raw.ingest.on_change_hold_minutes.max(0) as u64,
+            "[ingest] on_change_hold_minutes",
+            7 * 24 * 60,
+        )?;
+        positive(
             raw.store.read_connections as u64,
             "[store] read_connections",
             256,
@@ -392,6 +401,7 @@ impl Config {
             min_group_size: raw.privacy.min_group_size,
             new_series_per_hour: raw.ingest.new_series_per_hour,
             max_unassigned_channels: raw.ingest.max_unassigned_channels,
+            on_change_hold_ms: raw.ingest.on_change_hold_minutes * 60_000,
             silent_after_minutes: raw.web.silent_after_minutes,
             cookie_secure_setting,
         })
@@ -518,6 +528,7 @@ impl Config {
             session_hours: self.session_hours,
             new_series_per_hour: self.new_series_per_hour,
             max_unassigned_channels: self.max_unassigned_channels,
+            on_change_hold_ms: self.on_change_hold_ms,
             silent_after_minutes: self.silent_after_minutes,
         }
     }

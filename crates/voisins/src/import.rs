@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use app::import::{ImportFormat, ImportOptions};
+use app::import::{ImportFormat, ImportOptions, Meaning};
 use clap::{Args, ValueEnum};
 use domain::{ChannelKind, MeterId};
 use ingest::csv::ColumnMapping;
@@ -33,6 +33,32 @@ pub enum PointsUnit {
     Kwh,
 }
 
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub enum ValuesArg {
+    /// A power sample (or a counter's reading) at the timestamp.
+    Sample,
+    /// The mean power of the interval that ends at the timestamp.
+    MeanEnding,
+    /// The mean power of the interval that starts at the timestamp.
+    MeanStarting,
+    /// The energy of the interval that ends at the timestamp.
+    EnergyEnding,
+    /// The energy of the interval that starts at the timestamp.
+    EnergyStarting,
+}
+
+impl From<ValuesArg> for Meaning {
+    fn from(v: ValuesArg) -> Meaning {
+        match v {
+            ValuesArg::Sample => Meaning::Sample,
+            ValuesArg::MeanEnding => Meaning::MeanEnding,
+            ValuesArg::MeanStarting => Meaning::MeanStarting,
+            ValuesArg::EnergyEnding => Meaning::EnergyEnding,
+            ValuesArg::EnergyStarting => Meaning::EnergyStarting,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CsvArgs {
     /// Files to import.
@@ -46,6 +72,14 @@ pub struct CsvArgs {
     /// Unit of a points file (kW and kWh are stored as W and Wh).
     #[arg(long, value_enum, default_value = "W")]
     pub unit: PointsUnit,
+    /// What a points file's values mean: instantaneous readings, mean powers or energies over
+    /// the interval that ends or starts at the timestamp.
+    #[arg(long, value_enum, default_value = "sample")]
+    pub values: ValuesArg,
+    /// The interval a row of means or energies stands for, in seconds (by default the most
+    /// common step between the file's timestamps).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub interval_seconds: Option<i64>,
     /// Kind of the channel of a slots or points file.
     #[arg(long, value_enum)]
     pub kind: Option<ChannelKindArg>,
@@ -81,6 +115,7 @@ pub fn run(config_path: &Path, args: CsvArgs) -> anyhow::Result<()> {
                 channel: channel()?,
                 scale,
                 kind: args.kind.map_or(ChannelKind::Consumption, Into::into),
+                meaning: args.values.into(),
             }
         }
     };
@@ -88,6 +123,7 @@ pub fn run(config_path: &Path, args: CsvArgs) -> anyhow::Result<()> {
         format,
         mapping,
         meter_id: args.meter.map(MeterId::new),
+        interval_ms: args.interval_seconds.map(|s| s * 1000),
     };
     let mut rejected_total = 0;
     for file in &args.files {

@@ -51,6 +51,79 @@ fn config_example_is_printed_and_checked() {
 }
 
 #[test]
+fn minute_means_import_from_the_command_line() {
+    let dir = TempDir::new("import-means");
+    let config = write_config(dir.path(), free_port());
+    let csv = dir.path().join("means.csv");
+    // Fifteen minute means of 1.005 kW, stamped at the end of their minute.
+    let mut text = String::from("time,kw\n");
+    for m in 0..15 {
+        text.push_str(&format!("2024-05-01T00:{:02}:00Z,1.005\n", m + 1));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let (ok, out, err) = with_config(&config, &["meter", "add", "--name", "plug"]);
+    assert!(ok, "{err}");
+    let meter = out.trim().trim_start_matches("meter ").to_string();
+    let (ok, stdout, stderr) = with_config(
+        &config,
+        &[
+            "import",
+            "csv",
+            csv.to_str().unwrap(),
+            "--format",
+            "points",
+            "--channel",
+            "plug",
+            "--unit",
+            "kW",
+            "--values",
+            "mean-ending",
+            "--meter",
+            &meter,
+        ],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("15 rows, 15 imported"), "{stdout}");
+    let store = Store::open_sqlite(
+        &dir.path().join("data/voisins.db"),
+        StoreSettings::default(),
+    )
+    .unwrap();
+    let c = store.read(|tx| tx.communities().list()).unwrap()[0].id;
+    let m = domain::MeterId::new(meter.parse().unwrap());
+    let plug = store
+        .read(|tx| tx.channels().named(c, Some(m), "plug"))
+        .unwrap()
+        .unwrap();
+    let q = Slot::containing_ms(1_714_521_600_000);
+    let intervals = store
+        .read(|tx| tx.intervals().best(plug.id, q, q.next()))
+        .unwrap();
+    // 1005 W for 15 minutes: 251.25 Wh, the quarter-hour fully covered.
+    assert_eq!(
+        (intervals[0].energy_mwh, intervals[0].covered_ms),
+        (251_250, 900_000)
+    );
+    let (ok, _, stderr) = with_config(
+        &config,
+        &[
+            "import",
+            "csv",
+            csv.to_str().unwrap(),
+            "--format",
+            "points",
+            "--channel",
+            "plug",
+            "--unit",
+            "kWh",
+            "--values",
+            "mean-ending",
+        ],
+    );
+    assert!(!ok && stderr.contains("power unit"), "{stderr}");
+}
+
+#[test]
 fn grid_csv_import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
     let dir = TempDir::new("import");
     let config = write_config(dir.path(), free_port());

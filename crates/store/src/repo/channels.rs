@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use domain::{
-    Channel, ChannelConfig, ChannelId, ChannelKind, CommunityId, MemberId, MeterId, SeriesKey, Unit,
+    Channel, ChannelConfig, ChannelId, ChannelKind, CommunityId, MemberId, MeterId, Sampling,
+    SeriesKey, Unit,
 };
 
 use crate::backend::{params, Dialect, Row, Sql};
@@ -27,7 +28,7 @@ pub struct NewChannel {
 }
 
 const SELECT: &str =
-    "SELECT id, community_id, meter_id, series_key, unit, last_ts_ms FROM channels";
+    "SELECT id, community_id, meter_id, series_key, unit, last_ts_ms, hold_ms FROM channels";
 
 fn bare(r: &Row) -> Result<Channel> {
     let unit = r.text("unit")?;
@@ -39,6 +40,7 @@ fn bare(r: &Row) -> Result<Channel> {
         unit: Unit::parse(&unit)
             .map_err(|_| StoreError::corrupt(format!("channel unit '{unit}'")))?,
         last_ts_ms: r.opt_i64("last_ts_ms")?,
+        sampling: Sampling::from_hold_ms(r.opt_i64("hold_ms")?),
         configs: Vec::new(),
     })
 }
@@ -128,15 +130,16 @@ impl Channels<'_, '_> {
         meter: Option<MeterId>,
         key: &SeriesKey,
         unit: Unit,
+        sampling: Sampling,
         now_ms: i64,
     ) -> Result<(Channel, bool)> {
         if let Some(c) = self.named(community, meter, key.as_str())? {
             return Ok((c, false));
         }
         let inserted = self.0.writing()?.exec(
-            "INSERT INTO channels (community_id, meter_id, series_key, unit, created_ms) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO channels (community_id, meter_id, series_key, unit, hold_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT DO NOTHING",
-            params![community, meter, key.as_str(), unit.as_str(), now_ms],
+            params![community, meter, key.as_str(), unit.as_str(), sampling.hold_ms(), now_ms],
         )?;
         let channel = self
             .named(community, meter, key.as_str())?

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use analytics::quarter_hour::{self, CounterRules};
-use domain::{ChannelConfig, ChannelId, CommunityId, MeterId, Point, Slot, Unit};
+use domain::{ChannelConfig, ChannelId, CommunityId, MeterId, Point, Sampling, Slot, Unit};
 
 use crate::backend::{params, Row, Sql};
 use crate::encoding::chunks as codec;
@@ -54,6 +54,7 @@ struct Meta {
     unit: Unit,
     max_gap_ms: i64,
     fill_max_ms: i64,
+    sampling: Sampling,
     configs: Vec<ChannelConfig>,
 }
 
@@ -61,7 +62,7 @@ fn meta(db: &mut dyn Sql, channel: ChannelId) -> Result<Meta> {
     let r = db
         .query_opt(
             "SELECT ch.community_id AS community_id, ch.unit AS unit, ch.meter_id AS meter_id,
-                    c.max_gap_ms AS max_gap_ms, c.counter_fill_max_ms AS fill_max_ms
+                    ch.hold_ms AS hold_ms, c.max_gap_ms AS max_gap_ms, c.counter_fill_max_ms AS fill_max_ms
              FROM channels ch JOIN communities c ON c.id = ch.community_id WHERE ch.id = ?",
             params![channel],
         )?
@@ -73,6 +74,7 @@ fn meta(db: &mut dyn Sql, channel: ChannelId) -> Result<Meta> {
         unit: Unit::parse(&unit).map_err(|_| StoreError::corrupt(format!("unit '{unit}'")))?,
         max_gap_ms: r.i64("max_gap_ms")?,
         fill_max_ms: r.i64("fill_max_ms")?,
+        sampling: Sampling::from_hold_ms(r.opt_i64("hold_ms")?),
         configs: channels::configs(db, channel)?,
     })
 }
@@ -344,8 +346,14 @@ impl Points<'_, '_> {
             max_gap,
             meta.fill_max_ms,
             self.0.settings().limits.max_w(kind),
-        );
-        let reach = rules.reach_ms(meta.unit);
+        )
+        .with_sampling(meta.sampling);
+        // How far a power reading decides: one gap, or one hold when written on change.
+        let power_reach = meta.sampling.hold_ms().unwrap_or(max_gap);
+        let reach = match meta.unit {
+            Unit::Watt => power_reach,
+            Unit::WattHour => rules.reach_ms(meta.unit),
+        };
         let db = self.0.writing()?;
         let mut editor = Editor::new(channel, &meta.configs);
         for (lo, hi) in quarter_hour::clusters(&sorted, reach) {
@@ -361,9 +369,9 @@ impl Points<'_, '_> {
                 // A power sample pairs only with neighbours up to one gap away: one range holds
                 // them all.
                 Unit::Watt => {
-                    let (start, end) = (lo - max_gap, hi + max_gap);
-                    let from = Slot::containing_ms(start).start_ms() - max_gap;
-                    let to = Slot::containing_ms(end).end_ms() + max_gap + 1;
+                    let (start, end) = (lo - power_reach, hi + power_reach);
+                    let from = Slot::containing_ms(start).start_ms() - power_reach;
+                    let to = Slot::containing_ms(end).end_ms() + power_reach + 1;
                     (start, end, around.range(db, from, to)?)
                 }
                 // A counter's delta reaches across silences up to the fill limit: find the
@@ -392,7 +400,9 @@ impl Points<'_, '_> {
             };
             for slot in quarter_hour::slots_between(start, end) {
                 let computed = match meta.unit {
-                    Unit::Watt => quarter_hour::from_power(&window, slot, max_gap),
+                    Unit::Watt => {
+                        quarter_hour::from_power_sampled(&window, slot, max_gap, meta.sampling)
+                    }
                     Unit::WattHour => quarter_hour::from_counter(&window, slot, &rules),
                 };
                 editor.apply(
