@@ -47,6 +47,18 @@ impl Precision {
         })
     }
 
+    /// `ms` at this precision (a second's write stamps the second), as InfluxDB stamps lines
+    /// without a timestamp.
+    fn truncate(self, ms: i64) -> i64 {
+        let unit = match self {
+            Precision::Nanoseconds | Precision::Microseconds | Precision::Milliseconds => 1,
+            Precision::Seconds => 1_000,
+            Precision::Minutes => 60_000,
+            Precision::Hours => 3_600_000,
+        };
+        ms - ms.rem_euclid(unit)
+    }
+
     /// The instant in ms, `None` when it cannot exist (beyond year 9999).
     fn to_ms(self, ts: i64) -> Option<i64> {
         let ms = match self {
@@ -196,96 +208,127 @@ pub struct Decoded {
 
 /// [`decode`], counting the lines ignored for having only string fields.
 pub fn decode_counting(body: &[u8], precision: Precision, naming: &Naming, now_ms: i64) -> Decoded {
-    let mut ignored_lines = 0;
-    let mut points = Vec::with_capacity(body.len() / 48);
-    let mut errors = Vec::new();
+    let mut d = Decoded {
+        points: Vec::with_capacity(body.len() / 48),
+        ..Decoded::default()
+    };
     let mut keys: KeyCache = KeyCache::default();
-    for (idx, raw) in body.split(|&b| b == b'\n').enumerate() {
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let trimmed = trim(line);
-        if trimmed.is_empty() || trimmed[0] == b'#' {
-            continue;
-        }
-        let before = points.len();
-        match decode_line(
-            trimmed,
-            idx + 1,
+    let mut tags: Vec<(&[u8], &[u8])> = Vec::new();
+    let (mut pos, mut line) = (0, 1);
+    while pos < body.len() {
+        let before = d.points.len();
+        let ctx = LineContext {
+            line,
             precision,
             naming,
-            now_ms,
-            &mut points,
+            default_ms: precision.truncate(now_ms),
+        };
+        let mut extra_lines = 0;
+        match decode_line(
+            body,
+            &mut pos,
+            &ctx,
+            &mut d.points,
             &mut keys,
+            &mut tags,
+            &mut extra_lines,
         ) {
-            Ok(0) => ignored_lines += 1,
+            Ok(Some(0)) => d.ignored_lines += 1,
             Ok(_) => {}
             Err(reason) => {
-                points.truncate(before); // the whole line or nothing
-                errors.push(LineError {
-                    line: idx + 1,
-                    reason,
-                });
+                d.points.truncate(before); // the whole line or nothing
+                d.errors.push(LineError { line, reason });
             }
         }
+        // A string field may hold newlines: the next line is numbered after them.
+        line += 1 + extra_lines;
     }
-    Decoded {
-        points,
-        errors,
-        ignored_lines,
+    d
+}
+
+/// What a line is decoded with.
+struct LineContext<'n> {
+    line: usize,
+    precision: Precision,
+    naming: &'n Naming,
+    /// The instant of a line without a timestamp: now, at the write's precision.
+    default_ms: i64,
+}
+
+/// Characters a backslash escapes in a measurement, and in tag keys, tag values and field
+/// keys; before any other character a backslash is itself.
+const MEASUREMENT_ESCAPES: &[u8] = b", ";
+const KEY_ESCAPES: &[u8] = b",= ";
+
+/// The line ends at `i`: a newline, a carriage return before one (or at the end), the end.
+fn at_eol(b: &[u8], i: usize) -> bool {
+    match b.get(i) {
+        None | Some(b'\n') => true,
+        Some(b'\r') => matches!(b.get(i + 1), None | Some(b'\n')),
+        _ => false,
     }
 }
 
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
+/// Past the end of the line that `i` is in (after its newline).
+fn next_line(b: &[u8], i: usize) -> usize {
+    b[i.min(b.len())..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |n| i + n + 1)
 }
 
-/// Splits at the first unescaped, unquoted occurrence of `sep`.
-fn split_unescaped(s: &[u8], sep: u8, quotes: bool) -> (&[u8], Option<&[u8]>) {
-    let mut i = 0;
-    let mut in_quotes = false;
-    while i < s.len() {
-        let b = s[i];
-        if b == b'\\' {
-            i += 2;
-            continue;
+/// Scans a name from `*i` to the first unescaped `,` or space (and `=` with `STOP_EQ`), or the
+/// end of the line; a backslash escapes `,`, space (and `=` with `ESC_EQ`). Control characters
+/// are refused, as InfluxDB does.
+fn scan_name<'a, const STOP_EQ: bool, const ESC_EQ: bool>(
+    b: &'a [u8],
+    i: &mut usize,
+    what: &str,
+) -> Result<&'a [u8], String> {
+    let start = *i;
+    while let Some(&c) = b.get(*i) {
+        match c {
+            b'\\' => {
+                let escaped = match b.get(*i + 1) {
+                    Some(b',' | b' ') => true,
+                    Some(b'=') => ESC_EQ,
+                    _ => false,
+                };
+                *i += if escaped { 2 } else { 1 };
+            }
+            b',' | b' ' | b'\n' => break,
+            b'=' if STOP_EQ => break,
+            b'\r' if matches!(b.get(*i + 1), None | Some(b'\n')) => break,
+            0..=0x1f | 0x7f => return Err(format!("control character {c:#04x} in a {what}")),
+            _ => *i += 1,
         }
-        if quotes && b == b'"' {
-            in_quotes = !in_quotes;
-        } else if b == sep && !in_quotes {
-            return (&s[..i], Some(&s[i + 1..]));
-        }
-        i += 1;
     }
-    (s, None)
+    Ok(&b[start..*i])
 }
 
-fn unescape(s: &[u8]) -> Result<String, String> {
+/// The text of an escaped name.
+fn unescape(s: &[u8], escapes: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(s).map_err(|_| "invalid UTF-8".to_string())?;
     if !text.contains('\\') {
         return Ok(text.to_string());
     }
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some(n @ (',' | ' ' | '=' | '\\' | '"')) => out.push(n),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
+        match chars.peek() {
+            Some(&n) if c == '\\' && n.is_ascii() && escapes.contains(&(n as u8)) => {
+                out.push(n);
+                chars.next();
             }
-        } else {
-            out.push(c);
+            _ => out.push(c),
         }
     }
     Ok(out)
+}
+
+/// The text of a string field's value (between its quotes): `\"` and `\\` are escapes.
+fn unescape_string(s: &[u8]) -> Result<String, String> {
+    unescape(s, b"\"\\")
 }
 
 /// Series already named in this body, by their raw bytes.
@@ -349,68 +392,198 @@ fn says_energy(name: &str) -> bool {
     lower.contains("energy") || lower.contains("counter")
 }
 
+/// Decodes the line at `*pos` and moves `*pos` past it. `Ok(None)` for a blank or comment
+/// line, else how many points it gave.
 fn decode_line<'a>(
-    line: &'a [u8],
-    line_number: usize,
-    precision: Precision,
-    naming: &Naming,
-    now_ms: i64,
+    b: &'a [u8],
+    pos: &mut usize,
+    ctx: &LineContext<'_>,
     out: &mut Vec<SeriesPoint>,
     cache: &mut KeyCache<'a>,
-) -> Result<usize, String> {
-    let (series, rest) = split_unescaped(line, b' ', false);
-    let rest = rest.ok_or("missing fields (expected 'measurement,tags field=value timestamp')")?;
-    let rest = trim(rest);
-    let (fields, ts) = split_unescaped(rest, b' ', true);
-    if fields.is_empty() {
-        return Err("missing fields".into());
+    tags: &mut Vec<(&'a [u8], &'a [u8])>,
+    extra_lines: &mut usize,
+) -> Result<Option<usize>, String> {
+    let mut i = *pos;
+    while b.get(i) == Some(&b' ') {
+        i += 1;
     }
-    let ts_ms = match ts.map(trim) {
-        None | Some(b"") => now_ms,
-        Some(ts) => {
-            let shown = || crate::timestamp::shorten(&String::from_utf8_lossy(ts));
-            let value = parse_i64(ts).ok_or_else(|| format!("invalid timestamp '{}'", shown()))?;
-            precision
-                .to_ms(value)
-                .ok_or_else(|| format!("timestamp '{}' is out of range", shown()))?
+    if b.get(i) == Some(&b'#') {
+        *pos = next_line(b, i);
+        // A comment is text: control characters in it are refused, as InfluxDB does.
+        let comment = &b[i..*pos];
+        return match comment
+            .iter()
+            .find(|&&c| (c < 0x20 && !matches!(c, b'\t' | b'\r' | b'\n')) || c == 0x7f)
+        {
+            Some(c) => Err(format!("control character {c:#04x} in a comment")),
+            None => Ok(None),
+        };
+    }
+    if at_eol(b, i) {
+        *pos = next_line(b, i);
+        return Ok(None);
+    }
+    let mut resume = None;
+    let result = parse_line(b, &mut i, ctx, out, cache, tags, &mut resume, extra_lines);
+    *pos = match (&result, resume) {
+        (Ok(_), _) => next_line(b, i),
+        // An unterminated string: the rest of its first line is lost, not the whole body.
+        (Err(_), Some(r)) => r,
+        (Err(_), None) => next_line(b, i),
+    };
+    result.map(Some)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_line<'a>(
+    b: &'a [u8],
+    i: &mut usize,
+    ctx: &LineContext<'_>,
+    out: &mut Vec<SeriesPoint>,
+    cache: &mut KeyCache<'a>,
+    tags: &mut Vec<(&'a [u8], &'a [u8])>,
+    resume: &mut Option<usize>,
+    extra_lines: &mut usize,
+) -> Result<usize, String> {
+    const MISSING: &str = "missing fields (expected 'measurement,tags field=value timestamp')";
+    let series_start = *i;
+    let measurement = scan_name::<false, false>(b, i, "measurement")?;
+    if measurement.is_empty() {
+        return Err("missing measurement".into());
+    }
+    tags.clear();
+    while b.get(*i) == Some(&b',') {
+        *i += 1;
+        let key = scan_name::<true, true>(b, i, "tag key")?;
+        if b.get(*i) != Some(&b'=') {
+            return Err(format!(
+                "tag '{}' has no value",
+                String::from_utf8_lossy(key)
+            ));
         }
+        *i += 1;
+        let value = scan_name::<false, true>(b, i, "tag value")?;
+        if key.is_empty() || value.is_empty() {
+            return Err("empty tag key or value".into());
+        }
+        tags.push((key, value));
+    }
+    let series = &b[series_start..*i];
+    if b.get(*i) != Some(&b' ') {
+        return Err(MISSING.into());
+    }
+    while b.get(*i) == Some(&b' ') {
+        *i += 1;
+    }
+    if at_eol(b, *i) {
+        return Err(MISSING.into());
+    }
+    // Every field is read, so a half-valid line is refused whole.
+    let mut numbers: Vec<(&[u8], f64)> = Vec::new();
+    let mut unit_field: Option<String> = None;
+    loop {
+        let name = scan_name::<true, true>(b, i, "field key")?;
+        if b.get(*i) != Some(&b'=') {
+            return Err(format!(
+                "field '{}' has no value",
+                String::from_utf8_lossy(name)
+            ));
+        }
+        if name.is_empty() {
+            return Err("empty field name".into());
+        }
+        *i += 1;
+        if b.get(*i) == Some(&b'"') {
+            let open = *i;
+            let Some((close, newlines)) = closing_quote(b, open + 1) else {
+                *resume = Some(next_line(b, open));
+                return Err("unterminated string field".into());
+            };
+            *extra_lines += newlines;
+            *i = close + 1;
+            if !(at_eol(b, *i) || matches!(b[*i], b',' | b' ')) {
+                return Err(format!(
+                    "unexpected '{}' after the string field '{}'",
+                    b[*i].escape_ascii(),
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            let text = &b[open + 1..close];
+            if std::str::from_utf8(text).is_err() {
+                return Err(format!(
+                    "invalid UTF-8 in the string field '{}'",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            if name == b"unit_of_measurement_str" {
+                unit_field = Some(unescape_string(text)?);
+            }
+        } else {
+            let start = *i;
+            while let Some(&c) = b.get(*i) {
+                match c {
+                    b',' | b' ' | b'\n' => break,
+                    b'\r' if matches!(b.get(*i + 1), None | Some(b'\n')) => break,
+                    _ => *i += 1,
+                }
+            }
+            let value = &b[start..*i];
+            if value.is_empty() {
+                return Err(format!(
+                    "field '{}' has no value",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            numbers.push((name, field_number(value)?));
+        }
+        match b.get(*i) {
+            Some(b',') => *i += 1,
+            _ => break,
+        }
+    }
+    while b.get(*i) == Some(&b' ') {
+        *i += 1;
+    }
+    let ts_ms = if at_eol(b, *i) {
+        ctx.default_ms
+    } else {
+        let start = *i;
+        while let Some(&c) = b.get(*i) {
+            match c {
+                b' ' | b'\n' => break,
+                b'\r' if matches!(b.get(*i + 1), None | Some(b'\n')) => break,
+                _ => *i += 1,
+            }
+        }
+        let ts = &b[start..*i];
+        while b.get(*i) == Some(&b' ') {
+            *i += 1;
+        }
+        let shown = || crate::timestamp::shorten(&String::from_utf8_lossy(ts));
+        if !at_eol(b, *i) {
+            return Err(format!("unexpected text after the timestamp '{}'", shown()));
+        }
+        let value = parse_i64(ts).ok_or_else(|| format!("invalid timestamp '{}'", shown()))?;
+        ctx.precision
+            .to_ms(value)
+            .ok_or_else(|| format!("timestamp '{}' is out of range", shown()))?
     };
     // Series key and unit, named once per body.
     let head = match cache.get(series) {
         Some(head) => head.clone(),
         None => {
-            let head = head(series, naming)?;
+            let head = head(measurement, tags, ctx.naming)?;
             cache.insert(series, head.clone());
             head
         }
     };
-    // Every field is checked, so a half-valid line is refused whole.
-    let mut numbers: Vec<(&[u8], f64)> = Vec::new();
-    let mut unit_field: Option<String> = None;
-    let mut remaining = Some(fields);
-    while let Some(f) = remaining {
-        let (field, next) = split_unescaped(f, b',', true);
-        remaining = next;
-        let (name, value) = split_unescaped(field, b'=', true);
-        let value = value
-            .ok_or_else(|| format!("field '{}' has no value", String::from_utf8_lossy(name)))?;
-        if name.is_empty() {
-            return Err("empty field name".into());
-        }
-        match field_number(value)? {
-            Some(number) => numbers.push((name, number)),
-            None if head.home_assistant && name == b"unit_of_measurement_str" => {
-                unit_field = Some(unescape(&value[1..value.len() - 1])?);
-            }
-            None => {}
-        }
-    }
     let before = out.len();
     let on_change = head.home_assistant;
+    let line = ctx.line;
     let mut push = |series_key: Arc<str>, scale: Scale, value: f64| {
         out.push(SeriesPoint {
             series_key,
-            line: line_number,
+            line,
             unit: scale.unit,
             on_change,
             point: Point {
@@ -441,7 +614,7 @@ fn decode_line<'a>(
             let key = if name == b"value" {
                 head.key.clone()
             } else {
-                Arc::from(format!("{}.{}", head.key, unescape(name)?))
+                Arc::from(format!("{}.{}", head.key, unescape(name, KEY_ESCAPES)?))
             };
             push(key, scale, value);
         }
@@ -450,23 +623,37 @@ fn decode_line<'a>(
     Ok(out.len() - before)
 }
 
-/// Parses a field value; `None` for strings (kept by InfluxDB, not by us).
-fn field_number(value: &[u8]) -> Result<Option<f64>, String> {
+/// The closing quote of a string field whose text starts at `from`: `\"` and `\\` are
+/// escapes, and the text may span lines.
+/// Also how many newlines the text holds.
+fn closing_quote(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let (mut j, mut newlines) = (from, 0);
+    while j < b.len() {
+        match b[j] {
+            b'\\' if matches!(b.get(j + 1), Some(b'"' | b'\\')) => j += 2,
+            b'"' => return Some((j, newlines)),
+            b'\n' => {
+                newlines += 1;
+                j += 1;
+            }
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// Parses a field value that is not a string: an integer (`1i`), an unsigned one (`1u`), a
+/// boolean (as 1 or 0) or a finite float.
+fn field_number(value: &[u8]) -> Result<f64, String> {
     if let Some(int) = value.strip_suffix(b"i") {
         if let Some(v) = parse_i64(int) {
-            return Ok(Some(v as f64));
+            return Ok(v as f64);
         }
     }
     let text = std::str::from_utf8(value).map_err(|_| "invalid UTF-8 in field value")?;
-    if text.starts_with('"') {
-        if text.len() < 2 || !text.ends_with('"') {
-            return Err(format!("unterminated string field {text}"));
-        }
-        return Ok(None);
-    }
     match text {
-        "t" | "T" | "true" | "True" | "TRUE" => return Ok(Some(1.0)),
-        "f" | "F" | "false" | "False" | "FALSE" => return Ok(Some(0.0)),
+        "t" | "T" | "true" | "True" | "TRUE" => return Ok(1.0),
+        "f" | "F" | "false" | "False" | "FALSE" => return Ok(0.0),
         _ => {}
     }
     let parsed = if let Some(int) = text.strip_suffix('i') {
@@ -476,9 +663,7 @@ fn field_number(value: &[u8]) -> Result<Option<f64>, String> {
     } else {
         text.parse::<f64>().ok().filter(|v| v.is_finite())
     };
-    parsed
-        .map(Some)
-        .ok_or_else(|| format!("invalid number '{}'", crate::timestamp::shorten(text)))
+    parsed.ok_or_else(|| format!("invalid number '{}'", crate::timestamp::shorten(text)))
 }
 
 /// A decimal integer, without allocating; `None` if it is not one or overflows.
@@ -501,21 +686,13 @@ fn parse_i64(bytes: &[u8]) -> Option<i64> {
     Some(if negative { -v } else { v })
 }
 
-fn head(series: &[u8], naming: &Naming) -> Result<Head, String> {
-    let (measurement, mut tags) = split_unescaped(series, b',', false);
-    if measurement.is_empty() {
-        return Err("missing measurement".into());
-    }
-    let measurement = unescape(measurement)?;
-    let mut all_tags: Vec<(String, String)> = Vec::new();
-    while let Some(t) = tags {
-        let (tag, next) = split_unescaped(t, b',', false);
-        tags = next;
-        let (k, v) = split_unescaped(tag, b'=', false);
-        let v = v.ok_or_else(|| format!("tag '{}' has no value", String::from_utf8_lossy(k)))?;
-        let (k, v) = (unescape(k)?, unescape(v)?);
-        if k.is_empty() || v.is_empty() {
-            return Err("empty tag key or value".into());
+fn head(measurement: &[u8], tags: &[(&[u8], &[u8])], naming: &Naming) -> Result<Head, String> {
+    let measurement = unescape(measurement, MEASUREMENT_ESCAPES)?;
+    let mut all_tags: Vec<(String, String)> = Vec::with_capacity(tags.len());
+    for (k, v) in tags {
+        let (k, v) = (unescape(k, KEY_ESCAPES)?, unescape(v, KEY_ESCAPES)?);
+        if all_tags.iter().any(|(seen, _)| *seen == k) {
+            return Err(format!("tag '{k}' is given twice"));
         }
         all_tags.push((k, v));
     }
@@ -662,7 +839,8 @@ mod tests {
         let (points, errors) = run("my\\ power,room=living\\ room value=5", Precision::Seconds);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(&*points[0].series_key, "my power,room=living room");
-        assert_eq!(points[0].point.ts_ms, 42);
+        // Now (42 ms) at the write's precision, the second.
+        assert_eq!(points[0].point.ts_ms, 0);
     }
 
     #[test]
@@ -815,5 +993,47 @@ mod tests {
         for bad in ["sensor", "{", "{sensor", "sensor}", "{}", "a{b{c}}"] {
             assert!(Template::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn influxdb_s_grammar_escapes_strings_across_lines_and_control_characters() {
+        let (points, errors) = run(
+            "cpu,host=two\\\\ words value=42 1\n\
+             u \"=f,v=1 1\n\
+             note text=\"first\nsecond\",value=3 1\n\
+             after value=4 1\n\
+             m,k=x\u{1}y v=1 1\n\
+             m,b=2,b=1 v=1 1\n\
+             m v=\"unterminated 1\n\
+             last value=5 1",
+            Precision::Seconds,
+        );
+        let got: Vec<(&str, usize, f64)> = points
+            .iter()
+            .map(|p| (&*p.series_key, p.line, p.point.value))
+            .collect();
+        // A backslash before a backslash is itself; a quote in a field key is a character; a
+        // string field spans lines and the next line is numbered after it.
+        assert_eq!(
+            got,
+            [
+                ("cpu,host=two\\ words", 1, 42.0),
+                ("u.\"", 2, 0.0),
+                ("u.v", 2, 1.0),
+                ("note", 3, 3.0),
+                ("after", 5, 4.0),
+                ("last", 9, 5.0),
+            ]
+        );
+        let refused: Vec<(usize, &str)> =
+            errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
+        assert_eq!(
+            refused,
+            [
+                (6, "control character 0x01 in a tag value"),
+                (7, "tag 'b' is given twice"),
+                (8, "unterminated string field"),
+            ]
+        );
     }
 }
